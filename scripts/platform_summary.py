@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Synthesize examples/platform with the AWS CDK CLI and print a per-environment summary.
+
+Run through ``python3 scripts/dev.py synth`` (the README's first command), which provides the
+pinned CLI and the virtual environment. The summary gives, per environment: its stacks, resource
+count, CloudWatch alarms, whether a WAF is attached, and the compliance status (cdk-nag findings
+from the cloud assembly's validation report). Exits non-zero when synthesis fails or any
+environment is missing or has a finding.
+
+Options: ``--env NAME`` synthesizes one environment; ``--outdir DIR`` picks the assembly folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORM = ROOT / "examples" / "platform"
+
+
+def cdk_cli() -> str:
+    local = ROOT / "node_modules" / ".bin" / "cdk"
+    if local.exists():
+        return str(local)
+    found = shutil.which("cdk")
+    if not found:
+        sys.exit("the AWS CDK CLI is not installed: run `python3 scripts/dev.py synth` from the repository root")
+    return found
+
+
+def synthesize(outdir: Path, env_name: str | None) -> tuple[int, float, str]:
+    if outdir.exists():
+        shutil.rmtree(outdir)
+    cmd = [cdk_cli(), "synth", "--quiet", "--no-notices", "--output", str(outdir)]
+    if env_name:
+        cmd += ["--context", f"env={env_name}"]
+    env = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true")
+    started = time.perf_counter()
+    result = subprocess.run(cmd, cwd=PLATFORM, env=env, capture_output=True, text=True)
+    return result.returncode, time.perf_counter() - started, result.stdout + result.stderr
+
+
+def summarise(outdir: Path, expected: list[str]) -> tuple[list[dict], bool]:
+    """Rows per environment read from the cloud assembly, and whether every one passed."""
+    manifest_file = outdir / "manifest.json"
+    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {"artifacts": {}}
+    stacks_by_env: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for name, artifact in manifest.get("artifacts", {}).items():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        parts = artifact.get("displayName", name).split("-")
+        env = parts[1].lower() if len(parts) > 2 and parts[0] == "FineFinds" else "?"
+        template = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
+        stacks_by_env[env].append((artifact.get("displayName", name), template))
+
+    findings_by_env: dict[str, list[str]] = defaultdict(list)
+    report = outdir / "validation-report.json"
+    if report.is_file():
+        for plugin in json.loads(report.read_text()).get("pluginReports", []):
+            for violation in plugin.get("violations", []):
+                for where in violation.get("violatingConstructs", []):
+                    stack = where.get("constructPath", "").split("/")[0]
+                    parts = stack.split("-")
+                    env = parts[1].lower() if len(parts) > 2 else "?"
+                    findings_by_env[env].append(f"{violation['ruleName']} at {where.get('constructPath')}")
+
+    rows, ok = [], True
+    for env in expected:
+        stacks = stacks_by_env.get(env, [])
+        resources = [r for _, t in stacks for r in t.get("Resources", {}).values()]
+        findings = findings_by_env.get(env, [])
+        passed = bool(stacks) and not findings
+        ok &= passed
+        rows.append(
+            {
+                "environment": env,
+                "stacks": [name for name, _ in stacks],
+                "resources": len(resources),
+                "alarms": sum(r["Type"] == "AWS::CloudWatch::Alarm" for r in resources),
+                "waf": any(r["Type"] == "AWS::WAFv2::WebACL" for r in resources),
+                "findings": findings,
+                "passed": passed,
+            }
+        )
+    return rows, ok
+
+
+def print_table(rows: list[dict]) -> None:
+    header = f"{'environment':<13}{'stacks':>7}{'resources':>11}{'alarms':>8}{'waf':>6}  compliance"
+    print(header)
+    print("-" * len(header) + "-" * 24)
+    for row in rows:
+        status = "pass (0 findings, 4 packs)" if row["passed"] else (
+            f"FAIL ({len(row['findings'])} findings)" if row["stacks"] else "FAIL (not synthesized)"
+        )
+        print(
+            f"{row['environment']:<13}{len(row['stacks']):>7}{row['resources']:>11}{row['alarms']:>8}"
+            f"{'on' if row['waf'] else 'off':>6}  {status}"
+        )
+        for stack in row["stacks"]:
+            print(f"{'':<13}  · {stack}")
+        for finding in row["findings"][:20]:
+            print(f"{'':<13}  ! {finding}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env", help="synthesize only this environment")
+    parser.add_argument("--outdir", default=str(PLATFORM / "cdk.out"), help="cloud assembly folder")
+    args = parser.parse_args(argv)
+    expected = sorted(p.stem for p in (PLATFORM / "env").glob("*.toml"))
+    order = ["development", "qa", "sandbox", "staging", "production"]
+    expected.sort(key=lambda e: (order.index(e) if e in order else len(order), e))
+    if args.env:
+        expected = [args.env]
+    outdir = Path(args.outdir).resolve()
+
+    code, seconds, output = synthesize(outdir, args.env)
+    rows, ok = summarise(outdir, expected)
+    print(f"examples/platform: `cdk synth` of {len(expected)} environment(s) in {seconds:.1f} s -> {outdir}")
+    print()
+    print_table(rows)
+    if code != 0:
+        print()
+        print("cdk synth failed; its output:")
+        print(output.strip()[-6000:])
+        return code or 1
+    if not ok:
+        print("\nat least one environment failed")
+        return 1
+    print(f"\nall {len(rows)} environments synthesized and compliant")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Helpers no user imports: validation, tagging, props merging, pinned availability zones."""

@@ -1,0 +1,670 @@
+"""Environment profiles: every setting that differs between environments, as data.
+
+A profile is the only way an environment reaches a construct (DESIGN.md §3). Five presets ship —
+:data:`DEVELOPMENT`, :data:`QA`, :data:`SANDBOX`, :data:`STAGING` and :data:`PRODUCTION` — and a
+team derives its own with :func:`dataclasses.replace` or from a TOML settings file with
+:meth:`EnvironmentProfile.from_file`::
+
+    # env/production.toml
+    extends = "production"
+    account = "123456789012"
+
+    [network]
+    cidr = "10.40.0.0/16"
+
+Every field is validated on construction (so ``dataclasses.replace`` is checked too); a bad
+value raises :class:`~finefinds_constructs.ConfigurationError` naming the file, the key, the
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+import sys
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from ._internal.props import closest
+from ._internal.regions import REGION_AZS, availability_zone_context_key, default_azs
+from .errors import ConfigurationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = [
+    "AlarmSettings",
+    "AuthSettings",
+    "CacheSettings",
+    "CdnSettings",
+    "ComputeSettings",
+    "DatabaseSettings",
+    "EnvironmentProfile",
+    "NetworkSettings",
+    "ProtectionSettings",
+    "TagSettings",
+    "WafSettings",
+    "DEVELOPMENT",
+    "QA",
+    "SANDBOX",
+    "STAGING",
+    "PRODUCTION",
+    "PRESETS",
+    "LOG_RETENTION_DAYS",
+]
+
+#: Retention periods CloudWatch Logs accepts, in days.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+# A check returns None when the value is fine, else (allowed, fix).
+Check = Callable[[Any], Optional[tuple[str, str]]]
+
+
+def setting(default: Any, doc: str, *, check: Check | None = None) -> Any:
+    """A profile field with its documentation (used by the docs' defaults tables) and check."""
+    return field(default=default, metadata={"doc": doc, "check": check})
+
+
+def _between(lo: float, hi: float, unit: str = "") -> Check:
+    def check(value: Any) -> Optional[tuple[str, str]]:
+        if value is None or lo <= value <= hi:
+            return None
+        return f"{lo}..{hi}{unit}", f"use a value between {lo} and {hi}"
+
+    return check
+
+
+def _one_of(*choices: Any) -> Check:
+    def check(value: Any) -> Optional[tuple[str, str]]:
+        if value is None or value in choices:
+            return None
+        hint = closest(str(value), [str(c) for c in choices])
+        return " | ".join(repr(c) for c in choices), (f"did you mean {hint!r}?" if hint else "pick one of those")
+
+    return check
+
+
+def _retention(value: Any) -> Optional[tuple[str, str]]:
+    if value in LOG_RETENTION_DAYS:
+        return None
+    nearest = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - value)) if isinstance(value, int) else 30
+    return "a CloudWatch Logs retention in days: " + ", ".join(map(str, LOG_RETENTION_DAYS)), f"use {nearest}"
+
+
+def _private_cidr(value: Any) -> Optional[tuple[str, str]]:
+    allowed = "a private IPv4 CIDR (10/8, 172.16/12, 192.168/16) with a prefix from /16 to /24"
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        return allowed, f"write it as network/prefix, e.g. '10.0.0.0/16' ({exc})"
+    if net.version != 4 or not net.is_private or not (16 <= net.prefixlen <= 24):
+        return allowed, "e.g. '10.20.0.0/16'"
+    return None
+
+
+def _pattern(regex: str, allowed: str, fix: str) -> Check:
+    compiled = re.compile(regex)
+
+    def check(value: Any) -> Optional[tuple[str, str]]:
+        if value is None or compiled.fullmatch(value):
+            return None
+        return allowed, fix
+
+    return check
+
+
+def _each(inner: Check) -> Check:
+    def check(values: Any) -> Optional[tuple[str, str]]:
+        for value in values:
+            problem = inner(value)
+            if problem:
+                return problem
+        return None
+
+    return check
+
+
+_EMAIL = _pattern(r"[^@\s]+@[^@\s]+\.[^@\s]+", "e-mail addresses like 'ops@example.com'", "fix the address")
+_SCHEDULE = _pattern(
+    r"cron\([^)]+\)",
+    "an EventBridge/Application Auto Scaling cron expression like 'cron(0 20 ? * MON-FRI *)'",
+    "wrap the six cron fields in cron(...)",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Settings per concern
+# --------------------------------------------------------------------------------------------
+
+
+class _Settings:
+    """Base of the per-concern settings: validates its fields on construction."""
+
+    _section: typing.ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        _validate_fields(self, prefix=f"{self._section}.")
+
+
+@dataclass(frozen=True)
+class NetworkSettings(_Settings):
+    """Network settings used by :class:`~finefinds_constructs.SecureVpc`."""
+
+    _section: typing.ClassVar[str] = "network"
+
+    cidr: str = setting("10.0.0.0/16", "VPC IPv4 CIDR; private, /16 to /24.", check=_private_cidr)
+    nat_gateways: int = setting(1, "NAT gateways (one per AZ for zonal resilience).", check=_between(1, 6))
+    interface_endpoints: bool = setting(
+        False, "Interface endpoints for ECR, Logs, Secrets Manager, KMS, STS and SSM (private AWS API access)."
+    )
+    flow_log_retention_days: int = setting(30, "VPC flow-log retention in CloudWatch Logs.", check=_retention)
+
+
+@dataclass(frozen=True)
+class ComputeSettings(_Settings):
+    """Fargate service settings used by ``FargateWebService``."""
+
+    _section: typing.ClassVar[str] = "compute"
+
+    cpu: int = setting(256, "Task CPU units.", check=_one_of(256, 512, 1024, 2048, 4096, 8192, 16384))
+    memory_mib: int = setting(512, "Task memory (MiB).", check=_between(512, 122880))
+    min_tasks: int = setting(1, "Minimum running tasks (autoscaling floor).", check=_between(0, 1000))
+    max_tasks: int = setting(2, "Maximum running tasks (autoscaling ceiling).", check=_between(1, 1000))
+    cpu_target_percent: int = setting(60, "Target CPU utilisation for scaling.", check=_between(10, 95))
+    memory_target_percent: int = setting(70, "Target memory utilisation for scaling.", check=_between(10, 95))
+    requests_per_target: Optional[int] = setting(
+        None, "Target ALB requests per task per minute (None: not used for scaling).", check=_between(1, 100000)
+    )
+    arm64: bool = setting(True, "Run tasks on Graviton (Arm64).")
+    spot_percent: int = setting(0, "Share of tasks on Fargate Spot, percent.", check=_between(0, 100))
+    allow_http: bool = setting(True, "Allow a plain-HTTP listener when no certificate is given.")
+    enable_exec: bool = setting(True, "Enable ECS Exec (interactive shells) on tasks.")
+    auto_shutdown: bool = setting(False, "Scale to zero out of hours and back in the morning.")
+    shutdown_schedule: str = setting("cron(0 20 ? * MON-FRI *)", "When to scale to zero.", check=_SCHEDULE)
+    startup_schedule: str = setting("cron(0 7 ? * MON-FRI *)", "When to scale back up.", check=_SCHEDULE)
+    schedule_time_zone: str = setting("Europe/London", "IANA time zone of the schedules.")
+    health_check_grace_seconds: int = setting(60, "Health-check grace period after a task starts.", check=_between(0, 3600))
+
+
+@dataclass(frozen=True)
+class DatabaseSettings(_Settings):
+    """Aurora PostgreSQL settings used by ``AuroraCluster``."""
+
+    _section: typing.ClassVar[str] = "database"
+
+    serverless: bool = setting(True, "Aurora Serverless v2 (True) or provisioned instances (False).")
+    min_acu: float = setting(0.0, "Serverless v2 minimum capacity; 0 allows auto-pause.", check=_between(0, 256))
+    max_acu: float = setting(4.0, "Serverless v2 maximum capacity.", check=_between(1, 256))
+    auto_pause_seconds: int = setting(600, "Idle time before a 0-ACU cluster pauses.", check=_between(300, 86400))
+    instance_class: Optional[str] = setting("r7g.large", "Provisioned instance class (Graviton).")
+    readers: int = setting(0, "Reader instances besides the writer.", check=_between(0, 15))
+    backup_retention_days: int = setting(7, "Automated backup retention.", check=_between(1, 35))
+    rds_proxy: bool = setting(False, "Put an RDS Proxy in front of the cluster.")
+
+
+@dataclass(frozen=True)
+class CacheSettings(_Settings):
+    """ElastiCache settings used by ``RedisCache``."""
+
+    _section: typing.ClassVar[str] = "cache"
+
+    node_type: str = setting("cache.t4g.micro", "Cache node type.", check=_pattern(r"cache\.[a-z0-9]+\.[a-z0-9]+", "a node type like 'cache.t4g.small'", "prefix the type with 'cache.'"))
+    replicas: int = setting(0, "Read replicas per shard.", check=_between(0, 5))
+    snapshot_retention_days: int = setting(1, "Snapshot retention.", check=_between(0, 35))
+
+
+@dataclass(frozen=True)
+class CdnSettings(_Settings):
+    """CloudFront settings used by ``CdnBucket``."""
+
+    _section: typing.ClassVar[str] = "cdn"
+
+    price_class: str = setting(
+        "PriceClass_100", "CloudFront price class.", check=_one_of("PriceClass_100", "PriceClass_200", "PriceClass_All")
+    )
+
+
+@dataclass(frozen=True)
+class AuthSettings(_Settings):
+    """Cognito settings used by ``AuthPool``."""
+
+    _section: typing.ClassVar[str] = "auth"
+
+    mfa: str = setting("OPTIONAL", "Multi-factor authentication.", check=_one_of("OPTIONAL", "REQUIRED"))
+    threat_protection: str = setting("AUDIT", "Cognito threat protection mode.", check=_one_of("OFF", "AUDIT", "ENFORCED"))
+    domain_prefix: Optional[str] = setting(
+        None,
+        "Managed-login domain prefix (None: no domain).",
+        check=_pattern(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", "lowercase letters, digits and hyphens", "e.g. 'finefinds-dev'"),
+    )
+
+
+@dataclass(frozen=True)
+class WafSettings(_Settings):
+    """AWS WAF settings used by ``WafProtection``."""
+
+    _section: typing.ClassVar[str] = "waf"
+
+    enabled: bool = setting(False, "Whether this environment gets a WAF.")
+    rate_limit: int = setting(2000, "Requests per 5 minutes per IP before blocking.", check=_between(10, 2_000_000_000))
+    count_only_rules: tuple[str, ...] = setting((), "Managed rule groups run in COUNT mode (staging a rule).")
+    linux_rules: bool = setting(False, "Add the Linux OS managed rule group.")
+    blocked_countries: tuple[str, ...] = setting(
+        (), "ISO 3166 alpha-2 country codes to block.", check=_each(_pattern(r"[A-Z]{2}", "two upper-case letters", "e.g. 'KP'"))
+    )
+
+
+@dataclass(frozen=True)
+class AlarmSettings(_Settings):
+    """Alarm thresholds and notification used by ``AlarmSet``."""
+
+    _section: typing.ClassVar[str] = "alarms"
+
+    emails: tuple[str, ...] = setting((), "Addresses subscribed to the alarm topic.", check=_each(_EMAIL))
+    cpu_percent: int = setting(80, "CPU utilisation alarm threshold.", check=_between(1, 100))
+    memory_percent: int = setting(80, "Memory utilisation alarm threshold.", check=_between(1, 100))
+    error_rate_percent: float = setting(5.0, "HTTP 5xx share of requests that alarms.", check=_between(0.1, 100))
+    latency_p99_ms: int = setting(1000, "p99 response-time budget, milliseconds.", check=_between(1, 60000))
+    evaluation_periods: int = setting(3, "Periods evaluated per alarm.", check=_between(1, 100))
+    datapoints_to_alarm: int = setting(2, "Breaching periods (of those evaluated) that alarm.", check=_between(1, 100))
+    period_seconds: int = setting(60, "Metric period.", check=_one_of(10, 30, 60, 300, 900, 3600))
+
+
+@dataclass(frozen=True)
+class ProtectionSettings(_Settings):
+    """What happens to stateful resources on stack deletion, and how long logs live."""
+
+    _section: typing.ClassVar[str] = "protection"
+
+    retain_data: bool = setting(False, "Retain (or snapshot) stateful resources when a stack is deleted.")
+    deletion_protection: bool = setting(False, "Turn deletion protection on where a service offers it.")
+    log_retention_days: int = setting(30, "Retention of application and service log groups.", check=_retention)
+
+
+@dataclass(frozen=True)
+class TagSettings(_Settings):
+    """The organisation's cost-allocation and ownership tags."""
+
+    _section: typing.ClassVar[str] = "tags"
+
+    project: str = setting("FineFinds", "The Project tag.")
+    owner: str = setting("platform-engineering", "The Owner tag.")
+    cost_center: str = setting("CC-1000", "The CostCenter tag.")
+    managed_by: str = setting("aws-cdk/finefinds-constructs", "The ManagedBy tag.")
+
+
+_SECTIONS = {
+    "network": NetworkSettings,
+    "compute": ComputeSettings,
+    "database": DatabaseSettings,
+    "cache": CacheSettings,
+    "cdn": CdnSettings,
+    "auth": AuthSettings,
+    "waf": WafSettings,
+    "alarms": AlarmSettings,
+    "protection": ProtectionSettings,
+    "tags": TagSettings,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# The profile
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvironmentProfile:
+    """Everything that differs between environments, validated on construction.
+
+    Use a preset (:data:`PRODUCTION`, ...), derive one with :func:`dataclasses.replace`, or load a
+    settings file with :meth:`from_file`. Nested settings group the fields per concern.
+    """
+
+    name: str = setting(
+        "development",
+        "Environment name; used in tags and names.",
+        check=_pattern(r"[a-z][a-z0-9-]{1,30}", "lowercase letters, digits and hyphens, 2-31 characters", "e.g. 'staging'"),
+    )
+    account: Optional[str] = setting(
+        None,
+        "AWS account id (None: environment-agnostic, resolved by the CLI at deploy time).",
+        check=_pattern(r"\d{12}", "a 12-digit AWS account id", "quote it as a string: account = \"123456789012\""),
+    )
+    region: str = setting("eu-west-1", "AWS region.", check=_one_of(*REGION_AZS))
+    availability_zones: tuple[str, ...] = setting(
+        ("eu-west-1a", "eu-west-1b"), "Pinned availability zones (no lookups at synth time)."
+    )
+    monthly_budget_usd: int = setting(500, "Monthly cost budget in USD.", check=_between(1, 10_000_000))
+    network: NetworkSettings = field(default_factory=NetworkSettings, metadata={"doc": "Network settings."})
+    compute: ComputeSettings = field(default_factory=ComputeSettings, metadata={"doc": "Fargate settings."})
+    database: DatabaseSettings = field(default_factory=DatabaseSettings, metadata={"doc": "Aurora settings."})
+    cache: CacheSettings = field(default_factory=CacheSettings, metadata={"doc": "ElastiCache settings."})
+    cdn: CdnSettings = field(default_factory=CdnSettings, metadata={"doc": "CloudFront settings."})
+    auth: AuthSettings = field(default_factory=AuthSettings, metadata={"doc": "Cognito settings."})
+    waf: WafSettings = field(default_factory=WafSettings, metadata={"doc": "WAF settings."})
+    alarms: AlarmSettings = field(default_factory=AlarmSettings, metadata={"doc": "Alarm settings."})
+    protection: ProtectionSettings = field(default_factory=ProtectionSettings, metadata={"doc": "Data protection."})
+    tags: TagSettings = field(default_factory=TagSettings, metadata={"doc": "Organisation tags."})
+
+    def __post_init__(self) -> None:
+        _validate_fields(self, prefix="")
+        self._validate_cross_field()
+
+    # -- cross-field rules -------------------------------------------------------------------
+    def _validate_cross_field(self) -> None:
+        offered = REGION_AZS[self.region]
+        if not self.availability_zones:
+            raise ConfigurationError("availability_zones", [], f"1 to {len(offered)} of {', '.join(offered)}")
+        for az in self.availability_zones:
+            if az not in offered:
+                raise ConfigurationError(
+                    "availability_zones",
+                    list(self.availability_zones),
+                    f"zones of {self.region}: {', '.join(offered)}",
+                    fix=f"{az!r} is not in {self.region}; pick zones of the profile's region",
+                )
+        if len(set(self.availability_zones)) != len(self.availability_zones):
+            raise ConfigurationError("availability_zones", list(self.availability_zones), "each zone once")
+        if self.network.nat_gateways > len(self.availability_zones):
+            raise ConfigurationError(
+                "network.nat_gateways",
+                self.network.nat_gateways,
+                f"1 to {len(self.availability_zones)} (one per availability zone at most)",
+                fix="lower nat_gateways or add availability zones",
+            )
+        c = self.compute
+        if c.min_tasks > c.max_tasks:
+            raise ConfigurationError(
+                "compute.min_tasks", c.min_tasks, f"at most compute.max_tasks ({c.max_tasks})", fix="min <= max"
+            )
+        d = self.database
+        if d.min_acu > d.max_acu:
+            raise ConfigurationError(
+                "database.min_acu", d.min_acu, f"at most database.max_acu ({d.max_acu})", fix="min <= max"
+            )
+        if not d.serverless and not d.instance_class:
+            raise ConfigurationError(
+                "database.instance_class", d.instance_class, "an instance class such as 'r7g.large'",
+                fix="a provisioned cluster (serverless = false) needs an instance class",
+            )
+        a = self.alarms
+        if a.datapoints_to_alarm > a.evaluation_periods:
+            raise ConfigurationError(
+                "alarms.datapoints_to_alarm", a.datapoints_to_alarm,
+                f"at most alarms.evaluation_periods ({a.evaluation_periods})", fix="M of N needs M <= N",
+            )
+
+    # -- derived values ------------------------------------------------------------------------
+    def organisation_tags(self) -> dict[str, str]:
+        """The organisation tags every construct applies (Environment, Project, Owner, CostCenter, ManagedBy)."""
+        return {
+            "Environment": self.name,
+            "Project": self.tags.project,
+            "Owner": self.tags.owner,
+            "CostCenter": self.tags.cost_center,
+            "ManagedBy": self.tags.managed_by,
+        }
+
+    def availability_zone_context(self, account: str | None = None) -> dict[str, list[str]]:
+        """CDK context that pins this profile's zones for ``account`` (default: the profile's).
+
+        Pass it to ``cdk.App(context=...)`` when you build stacks yourself instead of using
+        :class:`~finefinds_constructs.EnvironmentStack`. Empty for environment-agnostic profiles.
+        """
+        account = account or self.account
+        if not account:
+            return {}
+        return {availability_zone_context_key(account, self.region): list(self.availability_zones)}
+
+    @property
+    def is_retained(self) -> bool:
+        """Whether stateful resources are retained (or snapshotted) on deletion."""
+        return self.protection.retain_data
+
+    # -- loading -------------------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: str | Path) -> "EnvironmentProfile":
+        """Load a profile from a TOML settings file.
+
+        ``extends = "<preset>"`` starts from that preset (default: ``development``); every other
+        key overrides it. Nested tables (``[network]``, ``[compute]``, ...) override one concern's
+        settings field by field.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The settings file.
+
+        Raises
+        ------
+        ConfigurationError
+            For a missing or malformed file, an unknown key (with the closest known key), a
+            wrong type or an out-of-range value; the message names the file and the key.
+        """
+        path = Path(path)
+        source = str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigurationError("path", source, "an existing TOML file", fix="check the path") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError("(file)", source, "valid TOML", fix=str(exc), source=source) from None
+        try:
+            return cls.from_mapping(data)
+        except ConfigurationError as exc:
+            raise exc.with_source(source) from None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> "EnvironmentProfile":
+        """Build a profile from a mapping shaped like a settings file (see :meth:`from_file`)."""
+        data = dict(data)
+        base_name = data.pop("extends", "development")
+        if base_name not in PRESETS:
+            hint = closest(str(base_name), PRESETS)
+            raise ConfigurationError(
+                "extends", base_name, " | ".join(PRESETS), fix=f"did you mean {hint!r}?" if hint else "name a preset"
+            )
+        base = PRESETS[base_name]
+        return _apply(base, data, prefix="")
+
+    def settings(self) -> dict[str, Any]:
+        """This profile as plain data, shaped like a settings file (for docs and reports)."""
+        return dataclasses.asdict(self)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation machinery
+# --------------------------------------------------------------------------------------------
+
+
+def _type_label(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_label(a) for a in typing.get_args(annotation) if a is not type(None)) + " (or omitted)"
+    if origin is tuple:
+        return f"a list of {_type_label(typing.get_args(annotation)[0])}"
+    return {bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(annotation, str(annotation))
+
+
+def _conforms(value: Any, annotation: Any) -> tuple[bool, Any]:
+    """Whether ``value`` fits ``annotation``; returns the value normalised (lists become tuples)."""
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in typing.get_args(annotation):
+            return True, None
+        for option in typing.get_args(annotation):
+            if option is not type(None):
+                ok, norm = _conforms(value, option)
+                if ok:
+                    return True, norm
+        return False, value
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            return False, value
+        inner = typing.get_args(annotation)[0]
+        normalised = []
+        for item in value:
+            ok, norm = _conforms(item, inner)
+            if not ok:
+                return False, value
+            normalised.append(norm)
+        return True, tuple(normalised)
+    if annotation is bool:
+        return isinstance(value, bool), value
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if annotation is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return ok, float(value) if ok else value
+    if annotation is str:
+        return isinstance(value, str), value
+    return isinstance(value, annotation), value
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _validate_fields(obj: Any, *, prefix: str) -> None:
+    hints = _hints(type(obj))
+    for f in dataclasses.fields(obj):
+        if dataclasses.is_dataclass(hints[f.name]):
+            continue  # nested settings validated themselves on construction
+        value = getattr(obj, f.name)
+        ok, norm = _conforms(value, hints[f.name])
+        if not ok:
+            raise ConfigurationError(f"{prefix}{f.name}", value, _type_label(hints[f.name]))
+        if norm is not value:  # lists from TOML become tuples, ints for floats become floats
+            object.__setattr__(obj, f.name, norm)
+        check = f.metadata.get("check")
+        problem = check(norm) if check else None
+        if problem:
+            allowed, fix = problem
+            raise ConfigurationError(f"{prefix}{f.name}", value, allowed, fix=fix)
+
+
+def _apply(base: Any, data: Mapping[str, Any], *, prefix: str) -> Any:
+    """Return ``base`` with ``data`` applied field by field (nested tables recurse)."""
+    fields = {f.name: f for f in dataclasses.fields(base)}
+    hints = _hints(type(base))
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in fields:
+            hint = closest(key, list(fields) + (["extends"] if not prefix else []))
+            raise ConfigurationError(
+                f"{prefix}{key}",
+                value,
+                f"one of the {'[' + prefix.rstrip('.') + '] ' if prefix else ''}keys: {', '.join(fields)}",
+                fix=f"did you mean {prefix}{hint!r}?" if hint else "remove the key",
+            )
+        annotation = hints[key]
+        if dataclasses.is_dataclass(annotation):
+            if not isinstance(value, Mapping):
+                raise ConfigurationError(f"{prefix}{key}", value, f"a [{prefix}{key}] table")
+            changes[key] = _apply(getattr(base, key), value, prefix=f"{prefix}{key}.")
+        else:
+            ok, norm = _conforms(value, annotation)
+            if not ok:
+                raise ConfigurationError(f"{prefix}{key}", value, _type_label(annotation))
+            changes[key] = norm
+    if prefix:
+        return dataclasses.replace(base, **changes)
+    result = dataclasses.replace(base, **changes)
+    # A region change without explicit zones moves the pinned zones along with it.
+    if "region" in changes and "availability_zones" not in changes:
+        result = dataclasses.replace(
+            result, availability_zones=default_azs(result.region, len(base.availability_zones))
+        )
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Presets
+# --------------------------------------------------------------------------------------------
+
+_NON_PRODUCTION_COMPUTE = ComputeSettings(
+    min_tasks=1, max_tasks=2, arm64=True, spot_percent=100, allow_http=True, enable_exec=True, auto_shutdown=True
+)
+
+DEVELOPMENT = EnvironmentProfile(
+    name="development",
+    availability_zones=default_azs("eu-west-1", 2),
+    monthly_budget_usd=400,
+    network=NetworkSettings(cidr="10.10.0.0/16", nat_gateways=1, flow_log_retention_days=14),
+    compute=_NON_PRODUCTION_COMPUTE,
+    database=DatabaseSettings(serverless=True, min_acu=0, max_acu=2, backup_retention_days=1),
+    protection=ProtectionSettings(retain_data=False, deletion_protection=False, log_retention_days=14),
+)
+"""Feature development: smallest footprint, Spot, auto-shutdown, everything destroyable."""
+
+QA = dataclasses.replace(
+    DEVELOPMENT,
+    name="qa",
+    monthly_budget_usd=300,
+    network=NetworkSettings(cidr="10.20.0.0/16", nat_gateways=1, flow_log_retention_days=30),
+    database=DatabaseSettings(serverless=True, min_acu=0, max_acu=4, backup_retention_days=3),
+    protection=ProtectionSettings(retain_data=False, deletion_protection=False, log_retention_days=30),
+)
+"""Quality assurance: like development, a little more capacity and retention."""
+
+SANDBOX = dataclasses.replace(
+    DEVELOPMENT,
+    name="sandbox",
+    monthly_budget_usd=200,
+    network=NetworkSettings(cidr="10.30.0.0/16", nat_gateways=1, flow_log_retention_days=7),
+    protection=ProtectionSettings(retain_data=False, deletion_protection=False, log_retention_days=7),
+)
+"""Experiments: short retention, destroyed cleanly."""
+
+STAGING = EnvironmentProfile(
+    name="staging",
+    availability_zones=default_azs("eu-west-1", 2),
+    monthly_budget_usd=1500,
+    network=NetworkSettings(cidr="10.40.0.0/16", nat_gateways=1, flow_log_retention_days=90),
+    compute=dataclasses.replace(_NON_PRODUCTION_COMPUTE, min_tasks=1, max_tasks=4, spot_percent=50),
+    database=DatabaseSettings(serverless=True, min_acu=0, max_acu=8, backup_retention_days=7),
+    cache=CacheSettings(node_type="cache.t4g.small", replicas=1, snapshot_retention_days=3),
+    auth=AuthSettings(mfa="OPTIONAL", threat_protection="AUDIT"),
+    protection=ProtectionSettings(retain_data=True, deletion_protection=True, log_retention_days=90),
+)
+"""Pre-production rehearsal: production-shaped data protection, non-production cost levers."""
+
+PRODUCTION = EnvironmentProfile(
+    name="production",
+    availability_zones=default_azs("eu-west-1", 3),
+    monthly_budget_usd=6000,
+    network=NetworkSettings(cidr="10.50.0.0/16", nat_gateways=3, interface_endpoints=True, flow_log_retention_days=365),
+    compute=ComputeSettings(
+        cpu=1024,
+        memory_mib=2048,
+        min_tasks=3,
+        max_tasks=12,
+        requests_per_target=1000,
+        arm64=True,
+        spot_percent=0,
+        allow_http=False,
+        enable_exec=False,
+        auto_shutdown=False,
+        health_check_grace_seconds=120,
+    ),
+    database=DatabaseSettings(serverless=False, instance_class="r7g.large", readers=2, backup_retention_days=35, rds_proxy=True),
+    cache=CacheSettings(node_type="cache.r7g.large", replicas=2, snapshot_retention_days=14),
+    cdn=CdnSettings(price_class="PriceClass_All"),
+    auth=AuthSettings(mfa="REQUIRED", threat_protection="ENFORCED"),
+    waf=WafSettings(enabled=True, rate_limit=2000),
+    alarms=AlarmSettings(latency_p99_ms=200, evaluation_periods=3, datapoints_to_alarm=2),
+    protection=ProtectionSettings(retain_data=True, deletion_protection=True, log_retention_days=365),
+)
+"""Live customer traffic: three AZs, NAT per AZ, provisioned Multi-AZ data, WAF, long retention."""
+
+#: Preset name → profile.
+PRESETS: dict[str, EnvironmentProfile] = {
+    p.name: p for p in (DEVELOPMENT, QA, SANDBOX, STAGING, PRODUCTION)
+}
