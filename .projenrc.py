@@ -100,6 +100,7 @@ project.try_find_object_file("pyproject.toml").add_override(
     "tool.pytest.ini_options",
     {
         "testpaths": ["tests"],
+        "pythonpath": ["tests"],
         "addopts": "-ra --strict-markers",
         "markers": [
             "slow: builds a wheel or runs an external tool (deselect with -m 'not slow')",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,9 @@ def cdk_cli() -> str:
 def synthesize(outdir: Path, env_name: str | None) -> tuple[int, float, str]:
     if outdir.exists():
         shutil.rmtree(outdir)
-    cmd = [cdk_cli(), "synth", "--quiet", "--no-notices", "--output", str(outdir)]
+    # The app runs under this interpreter (the project's venv), whatever `python` is on PATH.
+    app = f"{shlex.quote(sys.executable)} app.py"
+    cmd = [cdk_cli(), "synth", "--quiet", "--no-notices", "--app", app, "--output", str(outdir)]
     if env_name:
         cmd += ["--context", f"env={env_name}"]
     env = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true")

@@ -229,6 +229,11 @@ class CdnSettings(_Settings):
     price_class: str = setting(
         "PriceClass_100", "CloudFront price class.", check=_one_of("PriceClass_100", "PriceClass_200", "PriceClass_All")
     )
+    blocked_countries: tuple[str, ...] = setting(
+        (),
+        "ISO 3166 alpha-2 country codes CloudFront refuses to serve (geo-restriction denylist; empty: worldwide).",
+        check=_each(_pattern(r"[A-Z]{2}", "two upper-case letters", "e.g. 'KP'")),
+    )
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,12 @@ class AlarmSettings(_Settings):
     evaluation_periods: int = setting(3, "Periods evaluated per alarm.", check=_between(1, 100))
     datapoints_to_alarm: int = setting(2, "Breaching periods (of those evaluated) that alarm.", check=_between(1, 100))
     period_seconds: int = setting(60, "Metric period.", check=_one_of(10, 30, 60, 300, 900, 3600))
+    waf_blocked_percent: float = setting(
+        25.0, "Share of requests the WAF blocks that alarms (an attack, or a rule blocking real users).", check=_between(0.1, 100)
+    )
+    min_requests: int = setting(
+        20, "Requests per period below which percentage alarms (5xx, WAF blocks) stay quiet.", check=_between(0, 1_000_000)
+    )
 
 
 @dataclass(frozen=True)
@@ -574,15 +585,11 @@ def _apply(base: Any, data: Mapping[str, Any], *, prefix: str) -> Any:
             if not ok:
                 raise ConfigurationError(f"{prefix}{key}", value, _type_label(annotation))
             changes[key] = norm
-    if prefix:
-        return dataclasses.replace(base, **changes)
-    result = dataclasses.replace(base, **changes)
-    # A region change without explicit zones moves the pinned zones along with it.
-    if "region" in changes and "availability_zones" not in changes:
-        result = dataclasses.replace(
-            result, availability_zones=default_azs(result.region, len(base.availability_zones))
-        )
-    return result
+    if not prefix and "region" in changes and "availability_zones" not in changes and changes["region"] in REGION_AZS:
+        # A region change without explicit zones moves the pinned zones along with it.
+        count = min(len(base.availability_zones), len(REGION_AZS[changes["region"]]))
+        changes["availability_zones"] = default_azs(changes["region"], count)
+    return dataclasses.replace(base, **changes)
 
 
 # --------------------------------------------------------------------------------------------

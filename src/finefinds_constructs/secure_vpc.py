@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from . import compliance
-from ._internal.logs import removal_policy, retention
+from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
 from .environment_stack import require_pinned_availability_zones
@@ -195,28 +195,8 @@ class SecureVpc(Construct):
 
     def _flow_logs(self, profile: EnvironmentProfile, retention_days: int) -> tuple[kms.Key, logs.LogGroup, ec2.FlowLog]:
         stack = cdk.Stack.of(self)
-        key = kms.Key(
-            self,
-            "FlowLogKey",
-            description=f"Encrypts VPC flow logs of {self.node.path}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(profile.is_retained),
-            pending_window=cdk.Duration.days(30 if profile.is_retained else 7),
-        )
-        # CloudWatch Logs encrypts with the key on the log group's behalf; scope it to log groups
-        # of this account and region via the encryption context.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                    }
-                },
-            )
+        key = log_encryption_key(
+            self, "FlowLogKey", description=f"Encrypts VPC flow logs of {self.node.path}", retain=profile.is_retained
         )
         group = logs.LogGroup(
             self,

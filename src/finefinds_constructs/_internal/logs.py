@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from constructs import Construct
 
 # jsii exposes RetentionDays as a name-valued enum; profiles speak in days.
 _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
@@ -40,3 +43,35 @@ def retention(days: int) -> logs.RetentionDays:
 def removal_policy(retain: bool) -> cdk.RemovalPolicy:
     """RETAIN for environments that keep their data, DESTROY for those that tear down cleanly."""
     return cdk.RemovalPolicy.RETAIN if retain else cdk.RemovalPolicy.DESTROY
+
+
+def log_encryption_key(scope: Construct, id: str, *, description: str, retain: bool) -> kms.Key:
+    """A customer-managed KMS key (rotation on) that CloudWatch Logs may use for this account's log groups.
+
+    CloudWatch Logs encrypts with the key on the log group's behalf; the key policy admits the
+    regional Logs service principal only for log groups of this account and region (via the
+    encryption context).
+    """
+    stack = cdk.Stack.of(scope)
+    key = kms.Key(
+        scope,
+        id,
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=removal_policy(retain),
+        pending_window=cdk.Duration.days(30 if retain else 7),
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchLogsOfThisAccount",
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            resources=["*"],  # in a key policy, "*" means this key
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                }
+            },
+        )
+    )
+    return key

@@ -35,3 +35,31 @@ def default_azs(region: str, count: int) -> tuple[str, ...]:
 def availability_zone_context_key(account: str, region: str) -> str:
     """The context key under which a CDK stack looks up its availability zones."""
     return f"availability-zones:account={account}:region={region}"
+
+
+#: Id of the AWS-managed prefix list ``com.amazonaws.global.cloudfront.origin-facing`` per region:
+#: the addresses CloudFront uses to reach origins. AWS publishes one list per region with a
+#: different id in each; the ids are stable. Source: the AWS blog post "Limit access to your origins
+#: using the AWS-managed prefix list for Amazon CloudFront" (2022-02) and, to re-check a region,
+#: ``aws ec2 describe-managed-prefix-lists --region <region> --filters
+#: Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing``.
+#: A test keeps this table covering every region of :data:`REGION_AZS`.
+CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS: dict[str, str] = {
+    "us-east-1": "pl-3b927c52",
+    "us-east-2": "pl-b6a144df",
+    "us-west-1": "pl-4ea04527",
+    "us-west-2": "pl-82a045eb",
+    "ca-central-1": "pl-38a64351",
+    "eu-west-1": "pl-4fa04526",
+    "eu-west-2": "pl-93a247fa",
+    "eu-west-3": "pl-75b1541c",
+    "eu-central-1": "pl-a3a144ca",
+    "eu-north-1": "pl-fab65393",
+    "eu-south-1": "pl-1bbc5972",
+    "ap-southeast-1": "pl-31a34658",
+    "ap-southeast-2": "pl-b8a742d1",
+    "ap-northeast-1": "pl-58a04531",
+    "ap-northeast-2": "pl-22a6434b",
+    "ap-south-1": "pl-9aa247f3",
+    "sa-east-1": "pl-5da64334",
+}

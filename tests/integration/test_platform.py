@@ -1,0 +1,150 @@
+"""The reference platform, synthesized once per session with the real AWS CDK CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import support
+from finefinds_constructs import compliance, profiles
+
+ROOT = Path(__file__).resolve().parents[2]
+PLATFORM = ROOT / "examples" / "platform"
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+ENVIRONMENTS = ["development", "qa", "sandbox", "staging", "production"]
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory):
+    """Given the platform app, when the README's synth command runs, then this is what it made."""
+    outdir = tmp_path_factory.mktemp("platform") / "cdk.out"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), "--outdir", str(outdir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true"),
+    )
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    stacks = {
+        name: json.loads((outdir / a["properties"]["templateFile"]).read_text())
+        for name, a in manifest["artifacts"].items()
+        if a["type"] == "aws:cloudformation:stack"
+    }
+    return {"result": result, "outdir": outdir, "manifest": manifest, "stacks": stacks}
+
+
+def test_cdk_cli_is_the_pinned_2x_line():
+    out = subprocess.run([str(CDK), "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("2."), out
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
+    assert out.split()[0] == pinned
+
+
+def test_synth_command_succeeds_and_summarises_every_environment(platform):
+    result = platform["result"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    for env in ENVIRONMENTS:
+        assert any(line.startswith(env) and "pass (0 findings" in line for line in result.stdout.splitlines()), env
+    assert "all 5 environments synthesized and compliant" in result.stdout
+
+
+def test_every_environment_has_its_network_stack(platform):
+    for env in ENVIRONMENTS:
+        name = f"FineFinds-{env.capitalize()}-Network"
+        assert name in platform["stacks"], name
+        vpcs = [r for r in platform["stacks"][name]["Resources"].values() if r["Type"] == "AWS::EC2::VPC"]
+        assert len(vpcs) == 1
+
+
+def test_stacks_are_placed_by_the_settings_files(platform):
+    for env in ENVIRONMENTS:
+        artifact = platform["manifest"]["artifacts"][f"FineFinds-{env.capitalize()}-Network"]
+        profile = profiles.EnvironmentProfile.from_file(PLATFORM / "env" / f"{env}.toml")
+        assert artifact["environment"] == f"aws://{profile.account}/{profile.region}"
+
+
+def test_synthesis_needed_no_lookups(platform):
+    assert "missing" not in platform["manifest"]
+    assert not (PLATFORM / "cdk.context.json").exists()
+
+
+def test_environment_differences(platform):
+    def count(env: str, resource_type: str) -> int:
+        stack = platform["stacks"][f"FineFinds-{env.capitalize()}-Network"]
+        return sum(r["Type"] == resource_type for r in stack["Resources"].values())
+
+    assert count("production", "AWS::EC2::NatGateway") == 3
+    for env in ("development", "qa", "sandbox", "staging"):
+        assert count(env, "AWS::EC2::NatGateway") == 1
+        assert count(env, "AWS::EC2::Subnet") == 6
+    assert count("production", "AWS::EC2::Subnet") == 9
+
+
+def test_zero_cdk_nag_findings(platform):
+    assert compliance.read_findings(platform["outdir"]) == []
+    report = json.loads((platform["outdir"] / "validation-report.json").read_text())
+    assert all(p["conclusion"] == "success" for p in report["pluginReports"])
+
+
+def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
+    """Negative control: the same app plus one non-compliant stack fails, and only that stack.
+
+    A clean report only proves something if the packs ran; cdk-nag lists a pack in the report
+    only when it found something, so this plants a finding next to the platform's stacks.
+    """
+    import aws_cdk as cdk
+    from aws_cdk import aws_ec2 as ec2
+
+    monkeypatch.syspath_prepend(str(PLATFORM))
+    import app as platform_app
+
+    app = cdk.App(outdir=str(tmp_path))
+    for env in ENVIRONMENTS:
+        platform_app.build_environment(app, profiles.EnvironmentProfile.from_file(PLATFORM / "env" / f"{env}.toml"))
+    planted = cdk.Stack(app, "Planted")
+    ec2.CfnVPC(planted, "VpcWithoutFlowLogs", cidr_block="10.9.0.0/16")
+    compliance.enable(app)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    findings = compliance.read_findings(tmp_path)
+    assert {f.pack for f in findings} == set(compliance.PACKS)
+    assert {f.path.split("/")[0] for f in findings} == {"Planted"}
+
+
+def test_cfn_lint_zero_errors_and_warnings(platform):
+    files = sorted(str(p) for p in platform["outdir"].glob("*.template.json"))
+    assert len(files) == len(platform["stacks"])
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), *files], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_single_environment_with_context(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), "--env", "qa", "--outdir", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    stacks = [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
+    assert stacks == ["FineFinds-Qa-Network"]
+
+
+def test_unknown_environment_fails_clearly(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), "--env", "prod", "--outdir", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "ConfigurationError" in result.stdout and "production" in result.stdout

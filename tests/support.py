@@ -1,0 +1,90 @@
+"""Shared test support: synthesize constructs under every preset with the compliance gate on.
+
+Synthesis is the slow part of every test, so each construct module builds one app holding one
+stack per preset profile, synthesizes it once per session, and its tests read the templates.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+from finefinds_constructs import EnvironmentProfile, EnvironmentStack, compliance, profiles
+
+PRESET_NAMES = tuple(profiles.PRESETS)
+TEST_ACCOUNT = "123456789012"
+
+
+@dataclass
+class Synthesized:
+    """One synthesized app: a stack per profile, its templates and its cdk-nag findings."""
+
+    outdir: Path
+    stacks: dict[str, cdk.Stack]
+    templates: dict[str, Template] = field(default_factory=dict)
+    findings: list[compliance.Finding] = field(default_factory=list)
+    error: str | None = None
+
+    def template(self, preset: str) -> Template:
+        return self.templates[preset]
+
+    def template_json(self, preset: str) -> dict:
+        return self.templates[preset].to_json()
+
+    def template_file(self, preset: str) -> Path:
+        return self.outdir / f"{self.stacks[preset].artifact_id}.template.json"
+
+    def findings_for(self, preset: str) -> list[compliance.Finding]:
+        name = self.stacks[preset].stack_name
+        return [f for f in self.findings if f.path.split("/")[0] == name]
+
+
+def profile_for_tests(preset: str) -> EnvironmentProfile:
+    """The preset, bound to a test account so stacks are environment-specific (as in real use)."""
+    import dataclasses
+
+    return dataclasses.replace(profiles.PRESETS[preset], account=TEST_ACCOUNT)
+
+
+def synthesize(
+    name: str,
+    build: Callable[[cdk.Stack, EnvironmentProfile], object],
+    presets: Iterable[str] = PRESET_NAMES,
+) -> Synthesized:
+    """Build ``build(stack, profile)`` once per preset in one app, with the four packs on, and synth."""
+    outdir = Path(tempfile.mkdtemp(prefix=f"ff-{name}-"))
+    app = cdk.App(outdir=str(outdir))
+    stacks: dict[str, cdk.Stack] = {}
+    for preset in presets:
+        profile = profile_for_tests(preset)
+        stack = EnvironmentStack(app, f"{name}-{preset}", profile=profile)
+        build(stack, profile)
+        stacks[preset] = stack
+    compliance.enable(app)
+    result = Synthesized(outdir=outdir, stacks=stacks)
+    try:
+        app.synth()
+    except RuntimeError as exc:  # cdk-nag findings fail synthesis; the tests report them
+        result.error = str(exc)
+    result.findings = compliance.read_findings(outdir)
+    for preset, stack in stacks.items():
+        path = result.template_file(preset)
+        if path.is_file():
+            result.templates[preset] = Template.from_json(json.loads(path.read_text()))
+    return result
+
+
+def resources_of_type(template: Template, resource_type: str) -> dict[str, dict]:
+    """``{logical_id: resource}`` of one CloudFormation type."""
+    return {k: v for k, v in template.to_json()["Resources"].items() if v["Type"] == resource_type}
+
+
+def cleanup(result: Synthesized) -> None:
+    shutil.rmtree(result.outdir, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""Packaging: projen regeneration is clean; the wheel installs and works outside the repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    return [f for f in out.decode().split("\0") if f and (ROOT / f).is_file()]
+
+
+@pytest.mark.slow
+def test_projen_regeneration_changes_no_tracked_file(tmp_path):
+    """Given a copy of the repository, when .projenrc.py runs, then every tracked file is unchanged."""
+    copy = tmp_path / "repo"
+    files = tracked_files()
+    assert ".projenrc.py" in files and "pyproject.toml" in files and ".projen/tasks.json" in files
+    for rel in files:
+        target = copy / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    before = {rel: (copy / rel).read_bytes() for rel in files}
+    # PROJEN_DISABLE_POST: only regenerate files; don't let projen's uv component create a venv.
+    env = dict(os.environ, PROJEN_DISABLE_POST="1")
+    result = subprocess.run([sys.executable, ".projenrc.py"], cwd=copy, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    changed = [rel for rel in files if not (copy / rel).exists() or (copy / rel).read_bytes() != before[rel]]
+    assert changed == [], f"regenerating changed {changed}: run `python .projenrc.py` and commit"
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    result = subprocess.run(
+        [str(VENV_BIN / "uv"), "build", "--wheel", "--out-dir", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (built,) = out.glob("finefinds_constructs-*.whl")
+    return built
+
+
+@pytest.mark.slow
+def test_wheel_contents(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "finefinds_constructs/py.typed" in names
+    assert "finefinds_constructs/secure_vpc.py" in names
+    assert not [n for n in names if n.startswith(("tests/", "examples/"))]
+    metadata = next(n for n in names if n.endswith("METADATA"))
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "Name: finefinds-constructs" in text
+    assert "Requires-Python: >=3.10" in text
+    assert "License-Expression: Apache-2.0" in text
+    for dep in ("aws-cdk-lib", "constructs", "cdk-nag"):
+        assert f"Requires-Dist: {dep}" in text
+
+
+CONSUMER_APP = textwrap.dedent(
+    """
+    import json, sys
+    import aws_cdk as cdk
+    from finefinds_constructs import ConfigurationError, EnvironmentProfile, EnvironmentStack, SecureVpc, compliance, profiles
+
+    app = cdk.App(outdir=sys.argv[1])
+    profile = EnvironmentProfile.from_file(sys.argv[2])
+    stack = EnvironmentStack(app, "Consumer-Network", profile=profile)
+    network = SecureVpc(stack, "Network", profile=profile)
+    compliance.enable(app)
+    app.synth()
+    try:
+        SecureVpc(stack, "Bad", profile=profiles.DEVELOPMENT, nat_gateways=0)
+    except ConfigurationError as exc:
+        print("rejected:", exc.parameter)
+    print("synthesized", type(network.vpc).__name__)
+    """
+)
+
+
+@pytest.mark.slow
+def test_wheel_in_a_fresh_venv_synthesizes_an_app_outside_the_repo(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [str(VENV_BIN / "uv"), "pip", "install", "--quiet", "--python", str(python), str(wheel)],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    app_dir = tmp_path / "consumer"
+    app_dir.mkdir()
+    (app_dir / "app.py").write_text(CONSUMER_APP)
+    (app_dir / "shop.toml").write_text('extends = "staging"\naccount = "210987654321"\n')
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    result = subprocess.run(
+        [str(python), "app.py", str(app_dir / "cdk.out"), "shop.toml"], cwd=app_dir, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "synthesized Vpc" in result.stdout and "rejected: nat_gateways" in result.stdout
+    assert (app_dir / "cdk.out" / "Consumer-Network.template.json").is_file()
+    # It imported the installed wheel, not the repository's sources.
+    where = subprocess.run(
+        [str(python), "-c", "import finefinds_constructs; print(finefinds_constructs.__file__)"],
+        cwd=app_dir, capture_output=True, text=True, env=env,
+    ).stdout
+    assert str(venv) in where
