@@ -62,7 +62,7 @@ def ensure_venv() -> None:
     _say("installing the library and its dev extra into .venv (cached after the first time)")
     _run([str(VENV_BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv>=0.5,<1"])
     _run(
-        [str(VENV_BIN / "uv"), "pip", "install", "--quiet", "--python", str(VENV_BIN / "python"), "-e", ".[dev]"],
+        [str(VENV_BIN / "uv"), "pip", "install", "--quiet", "--compile-bytecode", "--python", str(VENV_BIN / "python"), "-e", ".[dev]"],
     )
     stamp.write_text(wanted)
 

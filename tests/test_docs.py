@@ -1,0 +1,72 @@
+"""The Sphinx site builds with warnings as errors, and the API reference covers the public API."""
+
+from __future__ import annotations
+
+import html
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import finefinds_constructs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("html")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "sphinx-build"), "-W", "--keep-going", "-q", "-b", "html", "docs", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+@pytest.mark.slow
+def test_every_public_name_is_in_the_api_reference(site):
+    api = (site / "api.html").read_text()
+    for name in finefinds_constructs.__all__:
+        assert re.search(rf'id="(module-)?finefinds_constructs\.(\w+\.)?{name}"', api), name
+
+
+@pytest.mark.slow
+def test_defaults_tables_are_generated_from_the_presets(site):
+    from finefinds_constructs import profiles
+
+    page = (site / "profiles.html").read_text()
+    assert page.count('class="profile-defaults') >= 10
+    assert f"<p>{profiles.PRODUCTION.network.cidr}</p>" in page
+
+
+@pytest.mark.slow
+def test_compliance_matrix_lists_the_registry(site):
+    from finefinds_constructs import compliance
+
+    page = (site / "compliance.html").read_text()
+    for ack in compliance.REGISTRY:
+        assert html.escape(ack.rule, quote=False) in page, ack.rule
+
+
+@pytest.mark.parametrize("name", finefinds_constructs.__all__)
+def test_public_callables_document_every_defaulted_parameter(name):
+    obj = getattr(finefinds_constructs, name)
+    if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+        return
+    doc = inspect.getdoc(obj) or ""
+    assert doc, f"{name} has no docstring"
+    target = obj.__init__ if inspect.isclass(obj) else obj
+    if inspect.isclass(obj) and "__init__" not in vars(obj):
+        return
+    for param in inspect.signature(target).parameters.values():
+        if param.default is inspect.Parameter.empty or param.name in {"self"}:
+            continue
+        section = re.search(rf"^{param.name} : .*?(?=^\S|\Z)", doc, re.S | re.M)
+        assert section, f"{name}: parameter {param.name} is not documented"
+        assert "Default:" in section.group(0), f"{name}: parameter {param.name} has no Default: line"
