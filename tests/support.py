@@ -19,6 +19,10 @@ from aws_cdk.assertions import Template
 from finefinds_constructs import EnvironmentProfile, EnvironmentStack, compliance, profiles
 
 PRESET_NAMES = tuple(profiles.PRESETS)
+ROOT = Path(__file__).resolve().parents[1]
+#: The feature flags `cdk init` writes (kept in the platform's cdk.json): unit tests synthesize
+#: exactly as a user's freshly initialised app would, annotations-in-validation-report included.
+RECOMMENDED_CONTEXT: dict = json.loads((ROOT / "examples" / "platform" / "cdk.json").read_text())["context"]
 TEST_ACCOUNT = "123456789012"
 
 
@@ -60,7 +64,7 @@ def synthesize(
 ) -> Synthesized:
     """Build ``build(stack, profile)`` once per preset in one app, with the four packs on, and synth."""
     outdir = Path(tempfile.mkdtemp(prefix=f"ff-{name}-"))
-    app = cdk.App(outdir=str(outdir))
+    app = cdk.App(outdir=str(outdir), context=RECOMMENDED_CONTEXT)
     stacks: dict[str, cdk.Stack] = {}
     for preset in presets:
         profile = profile_for_tests(preset)

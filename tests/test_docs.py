@@ -49,9 +49,9 @@ def test_defaults_tables_are_generated_from_the_presets(site):
 def test_compliance_matrix_lists_the_registry(site):
     from finefinds_constructs import compliance
 
-    page = (site / "compliance.html").read_text()
+    page = html.unescape((site / "compliance.html").read_text())
     for ack in compliance.REGISTRY:
-        assert html.escape(ack.rule, quote=False) in page, ack.rule
+        assert ack.rule in page, ack.rule
 
 
 @pytest.mark.parametrize("name", finefinds_constructs.__all__)

@@ -1,45 +1,30 @@
 #!/usr/bin/env python3
-"""The FineFinds reference platform: one set of stacks per environment.
+"""The FineFinds reference platform: every environment, one stack per concern.
 
 ``cdk synth`` synthesizes every environment in ``env/``; ``cdk synth -c env=production`` one.
 Each environment's settings file ``extends`` a preset of ``finefinds_constructs.profiles``.
-Stacks are named ``FineFinds-<Env>-<Concern>`` (DESIGN.md §5); this round holds the network.
+Stacks are named ``FineFinds-<Env>-<Concern>`` (see ``platform_stacks.py``).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
-from constructs import Construct
 
-from finefinds_constructs import ConfigurationError, EnvironmentProfile, EnvironmentStack, SecureVpc, compliance
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # platform_stacks, also when imported from elsewhere (tests)
 
-ENV_DIR = Path(__file__).resolve().parent / "env"
+from finefinds_constructs import ConfigurationError, EnvironmentProfile, compliance  # noqa: E402
+from platform_stacks import Environment, build_environment  # noqa: E402
+
+ENV_DIR = HERE / "env"
 ENVIRONMENTS = ("development", "qa", "sandbox", "staging", "production")
 
 
-class NetworkStack(EnvironmentStack):
-    """The environment's VPC: the network every other concern runs in."""
-
-    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
-        super().__init__(scope, id, profile=profile, **kwargs)
-        self.network = SecureVpc(self, "Network", profile=profile)
-
-
-def build_environment(app: cdk.App, profile: EnvironmentProfile) -> dict[str, cdk.Stack]:
-    """Every stack of one environment, named ``FineFinds-<Env>-<Concern>``."""
-    prefix = f"FineFinds-{profile.name.capitalize()}"
-    network = NetworkStack(
-        app,
-        f"{prefix}-Network",
-        profile=profile,
-        description=f"FineFinds {profile.name}: VPC, subnets, NAT, flow logs, endpoints",
-    )
-    return {"network": network}
-
-
 def selected_environments(app: cdk.App) -> list[str]:
+    """All environments, or the one named with ``-c env=<name>``."""
     wanted = app.node.try_get_context("env")
     if wanted is None:
         return list(ENVIRONMENTS)
@@ -50,14 +35,21 @@ def selected_environments(app: cdk.App) -> list[str]:
     return [wanted]
 
 
-def main() -> cdk.App:
-    app = cdk.App()
-    for name in selected_environments(app):
-        build_environment(app, EnvironmentProfile.from_file(ENV_DIR / f"{name}.toml"))
+def build(app: cdk.App) -> dict[str, Environment]:
+    """The selected environments' stacks in ``app``, with the compliance gate attached."""
+    environments = {
+        name: build_environment(app, EnvironmentProfile.from_file(ENV_DIR / f"{name}.toml"))
+        for name in selected_environments(app)
+    }
     # The four cdk-nag packs: synthesis fails on any finding the library has not acknowledged.
     compliance.enable(app)
+    return environments
+
+
+def main() -> None:
+    app = cdk.App()
+    build(app)
     app.synth()
-    return app
 
 
 if __name__ == "__main__":

@@ -4,18 +4,34 @@ The public API is what ``__all__`` lists; everything else is internal.
 """
 
 from . import compliance, profiles
+from .alarm_set import AlarmSet
+from .aurora_cluster import AuroraCluster
+from .auth_pool import AuthPool
+from .cdn_bucket import CdnBucket
 from .environment_stack import EnvironmentStack
 from .errors import ConfigurationError
+from .fargate_web_service import FargateWebService
 from .profiles import EnvironmentProfile
+from .redis_cache import RedisCache
+from .secure_bucket import SecureBucket
 from .secure_vpc import SecureVpc
+from .waf_protection import WafProtection
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlarmSet",
+    "AuroraCluster",
+    "AuthPool",
+    "CdnBucket",
     "ConfigurationError",
     "EnvironmentProfile",
     "EnvironmentStack",
+    "FargateWebService",
+    "RedisCache",
+    "SecureBucket",
     "SecureVpc",
+    "WafProtection",
     "compliance",
     "profiles",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +73,18 @@ class Acknowledgement:
     fsbp_control: str
 
     @property
+    def is_cdk_warning(self) -> bool:
+        """A warning aws-cdk-lib itself annotates (``@aws-cdk/<module>:<id>``), not a cdk-nag rule."""
+        return self.rule.startswith("@aws-cdk/")
+
+    @property
     def pack(self) -> str:
-        """The pack the rule belongs to (``AwsSolutions``, ``NIST.800.53.R5``, ...)."""
+        """The pack the rule belongs to (``AwsSolutions``, ``NIST.800.53.R5``, ..., or ``CDK``)."""
+        if self.is_cdk_warning:
+            return "CDK"
+        head = self.rule.split("[", 1)[0]  # "[...]" narrows to one finding and may contain "::"
+        if "::" in head:  # another validation plugin's rule, e.g. CloudFormation-Validate::W3010
+            return head.split("::", 1)[0]
         return self.rule.split("-", 1)[0] if self.rule.startswith("AwsSolutions") else self.rule.rsplit("-", 1)[0]
 
 
@@ -86,6 +96,16 @@ def _same_reason(construct: str, path: str, packs: Iterable[str], rule_name: str
 _COMPLIANCE_PACKS = ("NIST.800.53.R5", "PCI.DSS.321", "HIPAA.Security")
 
 REGISTRY: tuple[Acknowledgement, ...] = (
+    # ---------------------------------------------------------------- EnvironmentStack
+    Acknowledgement(
+        "CloudFormation-Validate::W3010",
+        "EnvironmentStack",
+        ".",
+        "Availability zones are pinned in the environment profile on purpose, so synthesis needs no "
+        "AWS lookup and is deterministic; aws-cdk-lib acknowledges the same rule itself on stacks whose "
+        "zones come from stack.availability_zones. The zones are validated against the region.",
+        "n/a",
+    ),
     # ---------------------------------------------------------------- SecureVpc
     *_same_reason(
         "SecureVpc",
@@ -106,6 +126,305 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "cannot expose a database to the internet.",
         "EC2.21",
     ),
+    # ---------------------------------------------------------------- FargateWebService
+    # Entries in brackets apply only in the stated configuration; the access-log bucket is a
+    # SecureBucket (purpose "logs") and carries that construct's acknowledgements.
+    *_same_reason(
+        "FargateWebService",
+        "LoadBalancer/Resource",
+        ("NIST.800.53.R5", "PCI.DSS.321"),
+        "ALBWAFEnabled",
+        "A REGIONAL web ACL is associated by WafProtection where profile.waf.enabled (the association is "
+        "its resource, not this construct's). By default the load balancer admits only CloudFront's "
+        "origin-facing addresses carrying the secret origin header, so traffic has passed the "
+        "distribution's CLOUDFRONT-scope web ACL first.",
+        "ELB.16",
+    ),
+    *(
+        ack
+        for rule in ("ALBHttpToHttpsRedirection", "ELBv2ACMCertificateRequired")
+        for ack in _same_reason(
+            "FargateWebService[http]",
+            "LoadBalancer/Http/Resource",
+            _COMPLIANCE_PACKS,
+            rule,
+            "Plain HTTP is built only where the profile allows it (profile.compute.allow_http; never in "
+            "production) and no certificate was given. Viewers connect to CloudFront over HTTPS; the "
+            "load balancer admits only CloudFront's origin-facing addresses with the secret origin header.",
+            "ELB.1",
+        )
+    ),
+    *_same_reason(
+        "FargateWebService[https]",
+        "LoadBalancer/HttpRedirect/Resource",
+        _COMPLIANCE_PACKS,
+        "ELBv2ACMCertificateRequired",
+        "This port-80 listener serves nothing: its only action is a permanent redirect to the HTTPS "
+        "listener, which uses the ACM certificate and a TLS 1.3 policy.",
+        "ELB.1",
+    ),
+    Acknowledgement(
+        "AwsSolutions-EC23",
+        "FargateWebService[public]",
+        "LoadBalancerSecurityGroup/Resource",
+        "public_load_balancer_ingress=True was asked for explicitly: a service without a CDN in front must "
+        "accept viewers from anywhere. Only the listener ports (443 and its redirect on 80, or 80 where "
+        "the profile allows plain HTTP) are open; the tasks accept traffic from the load balancer only.",
+        "EC2.18",
+    ),
+    Acknowledgement(
+        "AwsSolutions-ECS2",
+        "FargateWebService[environment]",
+        "TaskDefinition/Resource",
+        "Applied only when environment= is given. It holds non-secret configuration (log level, feature "
+        "switches, URLs) by contract: anyone allowed ecs:DescribeTaskDefinition can read it. Secrets go "
+        "through secrets=, which the execution role injects from Secrets Manager or SSM at task start.",
+        "ECS.8",
+    ),
+    *_same_reason(
+        "FargateWebService[no-deletion-protection]",
+        "LoadBalancer/Resource",
+        ("NIST.800.53.R5", "HIPAA.Security"),
+        "ELBDeletionProtectionEnabled",
+        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
+        "retains data (staging, production). Disposable profiles (development, qa, sandbox) must tear down "
+        "without manual steps; a load balancer holds no data and is recreated by a deploy.",
+        "ELB.6",
+    ),
+    *(
+        Acknowledgement(
+            rule,
+            "FargateWebService[origin-secret]",
+            "OriginSecret/Resource",
+            "The secret is the shared value of the X-Origin-Verify header that CloudFront adds and the "
+            "listener rule checks; both read it through a CloudFormation dynamic reference at deploy time. "
+            "A rotation Lambda would change it under a deployed distribution and lock CloudFront out; it is "
+            "rotated by deploying a new secret version, which updates both sides together.",
+            "SecretsManager.1",
+        )
+        for rule in (
+            "AwsSolutions-SMG4",
+            *(f"{pack}-SecretsManagerRotationEnabled" for pack in _COMPLIANCE_PACKS),
+        )
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::*]",
+        "FargateWebService[exec]",
+        "TaskRole/Policy/Resource",
+        "ECS Exec (on only where profile.compute.enable_exec) needs the ssmmessages channel actions and "
+        "logs:DescribeLogGroups, which support no resource-level permissions. Sessions are encrypted with "
+        "the service's KMS key and logged to its log group.",
+        "n/a",
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::arn:{partition}:logs:{region}:{account}:log-group:<{log_group}>:*]",
+        "FargateWebService[exec]",
+        "TaskRole/Policy/Resource",
+        "ECS Exec writes each session's transcript to a new log stream, named at session start, of the "
+        "service's own log group; the wildcard covers streams of that one group only.",
+        "n/a",
+    ),
+    # ---------------------------------------------------------------- WafProtection
+    # ---------------------------------------------------------------- AlarmSet
+    # ---------------------------------------------------------------- AuroraCluster
+    Acknowledgement(
+        "AwsSolutions-RDS10",
+        "AuroraCluster",
+        "Cluster/Resource",
+        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
+        "retains data (staging, production). It fires only for disposable profiles (development, qa, "
+        "sandbox), whose stacks must tear down without manual steps; those hold no production data.",
+        "RDS.7",
+    ),
+    *_same_reason(
+        "AuroraCluster",
+        "Cluster/Resource",
+        ("NIST.800.53.R5", "HIPAA.Security"),
+        "RDSInstanceDeletionProtectionEnabled",
+        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
+        "retains data (staging, production). It fires only for disposable profiles (development, qa, "
+        "sandbox), whose stacks must tear down without manual steps; those hold no production data.",
+        "RDS.7",
+    ),
+    *(
+        ack
+        for path in ("Cluster/Writer/Resource", "Cluster/Reader*/Resource")
+        for ack in _same_reason(
+            "AuroraCluster",
+            path,
+            ("NIST.800.53.R5", "HIPAA.Security"),
+            "RDSInBackupPlan",
+            "Aurora is backed up per cluster, not per instance: the cluster volume has continuous automated "
+            "backups with point-in-time restore for the profile's retention (1-35 days), tags copied to "
+            "snapshots and a final snapshot where data is retained. AWS Backup cannot back up an Aurora DB "
+            "instance on its own (a selection naming one fails its jobs); a plan selects the cluster.",
+            "RDS.26",
+        )
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:RDSOSMetrics:log-stream:*]",
+        "AuroraCluster",
+        "MonitoringPolicy/Resource",
+        "Enhanced monitoring writes one log stream per DB instance, named by the instance's resource id "
+        "that RDS assigns at creation, so streams can't be listed in advance. The wildcard is confined to "
+        "streams of the RDSOSMetrics group in this account and region (narrower than the AWS-managed "
+        "AmazonRDSEnhancedMonitoringRole, which allows RDS* groups everywhere).",
+        "n/a",
+    ),
+    # ---------------------------------------------------------------- RedisCache
+    Acknowledgement(
+        "AwsSolutions-AEC4",
+        "RedisCache",
+        "ReplicationGroup",
+        "Multi-AZ with automatic failover needs a replica; it is on whenever profile.cache.replicas >= 1 "
+        "(staging, production). Disposable profiles (development, qa, sandbox) run one node to halve the "
+        "cost; the cache holds reconstructible data and a node failure there only means a cold cache.",
+        "ElastiCache.3",
+    ),
+    *(
+        Acknowledgement(
+            rule,
+            "RedisCache",
+            "AuthToken/Resource",
+            "ElastiCache has no managed Secrets Manager rotation for replication-group AUTH tokens: changing "
+            "one is a two-step ModifyReplicationGroup (ROTATE, then SET) that every client has to follow, so "
+            "it is an operator runbook, not an unattended Lambda. The token is 64 random characters, "
+            "encrypted with the cache's customer-managed key, passed to CloudFormation by dynamic reference "
+            "(never in the template), and only usable over TLS from security groups admitted with "
+            "allow_from in isolated subnets.",
+            "SecretsManager.1",
+        )
+        for rule in (
+            "AwsSolutions-SMG4",
+            "NIST.800.53.R5-SecretsManagerRotationEnabled",
+            "HIPAA.Security-SecretsManagerRotationEnabled",
+        )
+    ),
+    # ---------------------------------------------------------------- CdnBucket
+    # SecureBucket (used by CdnBucket); entries in brackets apply only in the stated configuration.
+    *_same_reason(
+        "SecureBucket[unreplicated]",
+        "Bucket/Resource",
+        _COMPLIANCE_PACKS,
+        "S3BucketReplicationEnabled",
+        "Applied only when bucket_props sets no replication_rules. Cross-Region replication needs a "
+        "destination bucket in a second Region, which a construct inside one stack cannot create, and it "
+        "doubles storage cost. The bucket is versioned (overwrites and deletes are recoverable for the "
+        "noncurrent-version period), S3 stores every object across at least three Availability Zones, and "
+        "public and non-TLS access is denied. Where a recovery objective needs a second Region, pass "
+        "bucket_props={'replication_rules': [...]}; this acknowledgement is then not applied.",
+        "S3.7",
+    ),
+    *_same_reason(
+        "SecureBucket[logs]",
+        "Bucket/Resource",
+        _COMPLIANCE_PACKS,
+        "S3DefaultEncryptionKMS",
+        "Applied only to purpose='logs' buckets. S3 server access logs and CloudFront standard logs are "
+        "delivered only to buckets whose default encryption is SSE-S3; SSE-KMS default encryption makes "
+        "delivery fail. Log buckets are therefore encrypted at rest with SSE-S3 (AES-256, S3-managed keys), "
+        "and are private, TLS-only (1.2+) and versioned, with SSE-C uploads blocked.",
+        "S3.17",
+    ),
+    *_same_reason(
+        "SecureBucket[logs]",
+        "Bucket/Resource",
+        _COMPLIANCE_PACKS,
+        "S3BucketLoggingEnabled",
+        "Applied only to purpose='logs' buckets, which are the destination of access logs. Logging a log "
+        "bucket into itself creates a feedback loop of log objects, and logging it into yet another bucket "
+        "only moves the finding one bucket further. Writes to it are limited to the log-delivery services, "
+        "scoped to the source bucket and account; reads of it can be audited with CloudTrail S3 data events.",
+        "S3.9",
+    ),
+    Acknowledgement(
+        "AwsSolutions-S1",
+        "SecureBucket[logs]",
+        "Bucket/Resource",
+        "Applied only to purpose='logs' buckets, which are the destination of access logs. Logging a log "
+        "bucket into itself creates a feedback loop of log objects, and logging it into yet another bucket "
+        "only moves the finding one bucket further. Writes to it are limited to the log-delivery services, "
+        "scoped to the source bucket and account; reads of it can be audited with CloudTrail S3 data events.",
+        "S3.9",
+    ),
+    # CdnBucket
+    Acknowledgement(
+        "@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",
+        "CdnBucket",
+        "Content",
+        "CloudFront may decrypt the content key for any distribution of this account (the key policy "
+        "cannot name the distribution: key, bucket and distribution would depend on each other). "
+        "Reads are still limited to this distribution by the bucket policy's AWS:SourceArn condition, "
+        "and only the CloudFront service principal is admitted.",
+        "S3.17",
+    ),
+    Acknowledgement(
+        "AwsSolutions-CFR4",
+        "CdnBucket[default-certificate]",
+        "Distribution/Resource",
+        "Applied only when CdnBucket gets no certificate= and domain_names=. The distribution is then "
+        "reachable only at its *.cloudfront.net domain, which CloudFront serves with its own certificate; "
+        "CloudFront does not allow a viewer security policy for that certificate. Viewers are still "
+        "redirected to HTTPS. Give a us-east-1 certificate and domain names and the distribution uses "
+        "TLSv1.2_2021 as its minimum, and this acknowledgement is not applied.",
+        "CloudFront.7",
+    ),
+    Acknowledgement(
+        "AwsSolutions-CFR2",
+        "CdnBucket[without-web-acl]",
+        "Distribution/Resource",
+        "Applied only when CdnBucket gets no web_acl_arn=, which it allows only where the environment "
+        "profile sets waf.enabled = false (the development, qa, sandbox and staging presets); with "
+        "waf.enabled = true a missing web ACL is a ConfigurationError. Those environments serve no "
+        "customer traffic, and their owners accept the risk to save a web ACL per environment. The "
+        "distribution still has AWS Shield Standard, HTTPS only, and a bucket readable only through "
+        "Origin Access Control.",
+        "CloudFront.6",
+    ),
+    Acknowledgement(
+        "AwsSolutions-CFR1",
+        "CdnBucket[worldwide]",
+        "Distribution/Resource",
+        "Applied only when neither geo_restriction= nor profile.cdn.blocked_countries restricts "
+        "countries: the storefront serves customers worldwide, so no country is blocked by default. "
+        "Set profile.cdn.blocked_countries (e.g. sanctioned countries) to add a denylist; this "
+        "acknowledgement is then not applied. Per-country blocking of dynamic requests can also be "
+        "done in the web ACL (profile.waf.blocked_countries).",
+        "n/a",
+    ),
+    Acknowledgement(
+        "AwsSolutions-CFR5",
+        "CdnBucket[http-api-origin]",
+        "Distribution/Resource",
+        "Applied only after add_api_origin(protocol=HTTP_ONLY), which CdnBucket allows only where the "
+        "profile sets compute.allow_http = true (non-production presets whose load balancer has no "
+        "certificate). The CloudFront-to-load-balancer hop, including the origin-verify header, is then "
+        "plain HTTP, so only non-production test data may flow through it. Production sets "
+        "allow_http = false, which forces HTTPS_ONLY with TLS 1.2 to the origin.",
+        "CloudFront.9",
+    ),
+    # ---------------------------------------------------------------- AuthPool
+    Acknowledgement(
+        "AwsSolutions-COG2",
+        "AuthPool[mfa-optional]",
+        "UserPool/Resource",
+        "Applied only where the environment profile sets auth.mfa = 'OPTIONAL' (the development, qa, "
+        "sandbox and staging presets): every user can enrol a TOTP authenticator, but sign-in does not "
+        "demand it, so test accounts and automated end-to-end tests can sign in. Those pools hold no "
+        "customer accounts, and threat protection (Plus plan) still watches their sign-ins. Production "
+        "sets auth.mfa = 'REQUIRED'.",
+        "n/a",
+    ),
+    Acknowledgement(
+        "AwsSolutions-COG8",
+        "AuthPool[threat-protection-off]",
+        "UserPool/Resource",
+        "Applied only where the environment profile sets auth.threat_protection = 'OFF', which selects "
+        "the Essentials feature plan: threat protection (compromised-credential checks and adaptive "
+        "authentication) exists only in the Plus plan, which is billed per monthly active user. A team "
+        "turns it off only for a pool without real users; every preset keeps it on (AUDIT or ENFORCED).",
+        "Cognito.1",
+    ),
 )
 """Every acknowledgement the library makes, as data (rule, construct, path, reason, FSBP control)."""
 
@@ -115,18 +434,39 @@ def acknowledgements_for(construct_type: str) -> list[Acknowledgement]:
     return [ack for ack in REGISTRY if ack.construct == construct_type]
 
 
-def apply_acknowledgements(construct: IConstruct, construct_type: str) -> None:
+def apply_acknowledgements(construct: IConstruct, construct_type: str, values: Mapping[str, str] | None = None) -> None:
     """Acknowledge ``construct_type``'s registry entries on the matching resources under ``construct``.
 
     Entries whose path matches nothing (e.g. interface endpoints a profile switched off) are
     skipped. Call this at the end of a construct's constructor, after its children exist.
+
+    ``values`` fills ``{name}`` placeholders in finding-specific rule ids whose text depends on the
+    stack (a logical id, the region), e.g. ``AwsSolutions-IAM5[Resource::...<{log_group}>:*]``.
+    ``{partition}``, ``{region}`` and ``{account}`` are always available, spelled as cdk-nag
+    spells them: the literal where the stack knows it, else ``<AWS::Partition>`` and so on.
     """
+    stack = cdk.Stack.of(construct)
+
+    def spelled(value: str, pseudo: str) -> str:
+        return f"<AWS::{pseudo}>" if cdk.Token.is_unresolved(value) else value
+
+    values = {
+        "partition": spelled(stack.partition, "Partition"),
+        "region": spelled(stack.region, "Region"),
+        "account": spelled(stack.account, "AccountId"),
+        **(values or {}),
+    }
     base = construct.node.path
-    children = [(c.node.path[len(base) + 1 :], c) for c in construct.node.find_all() if c is not construct]
+    # "." is the construct itself (for rules a stack-level plugin reports on the whole stack).
+    children = [("." if c is construct else c.node.path[len(base) + 1 :], c) for c in construct.node.find_all()]
     for ack in acknowledgements_for(construct_type):
         matched = [c for rel, c in children if fnmatch.fnmatchcase(rel, ack.path)]
         for target in matched:
-            cdk.Validations.of(target).acknowledge(cdk.Acknowledgment(id=ack.rule, reason=ack.reason))
+            if ack.is_cdk_warning:
+                cdk.Annotations.of(target).acknowledge_warning(ack.rule, ack.reason)
+                continue
+            rule = ack.rule.format_map(values)
+            cdk.Validations.of(target).acknowledge(cdk.Acknowledgment(id=rule, reason=ack.reason))
 
 
 def enable(scope: IConstruct, *, packs: Sequence[str] = tuple(PACKS), verbose: bool = False) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from . import compliance
 from ._internal.regions import availability_zone_context_key
 from ._internal.tagging import apply_organisation_tags
 from .errors import ConfigurationError
@@ -49,6 +50,7 @@ class EnvironmentStack(cdk.Stack):
             if zones:
                 self.node.set_context(availability_zone_context_key(self.account, self.region), zones)
         apply_organisation_tags(self, profile)
+        compliance.apply_acknowledgements(self, "EnvironmentStack")
 
 
 def require_pinned_availability_zones(scope: Construct, profile: EnvironmentProfile, parameter: str = "scope") -> None:

@@ -290,6 +290,15 @@ class AlarmSettings(_Settings):
     min_requests: int = setting(
         20, "Requests per period below which percentage alarms (5xx, WAF blocks) stay quiet.", check=_between(0, 1_000_000)
     )
+    connections_percent: int = setting(
+        80, "Database connections, as a share of the estimated max_connections, that alarm.", check=_between(1, 100)
+    )
+    replica_lag_ms: int = setting(
+        2000, "Replication lag of Aurora readers and cache replicas that alarms, milliseconds.", check=_between(1, 3_600_000)
+    )
+    sign_in_failure_percent: float = setting(
+        50.0, "Share of failed Cognito sign-ins (with at least min_requests attempts) that alarms.", check=_between(0.1, 100)
+    )
 
 
 @dataclass(frozen=True)
@@ -368,6 +377,15 @@ class EnvironmentProfile:
     region: str = setting("eu-west-1", "AWS region.", check=_one_of(*REGION_AZS))
     availability_zones: tuple[str, ...] = setting(
         ("eu-west-1a", "eu-west-1b"), "Pinned availability zones (no lookups at synth time)."
+    )
+    domain_name: Optional[str] = setting(
+        None,
+        "The environment's public DNS name, served by the CDN (None: CloudFront's own domain).",
+        check=_pattern(
+            r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+            "a lowercase DNS name like 'shop.example.com'",
+            "drop the scheme, path and trailing dot",
+        ),
     )
     monthly_budget_usd: int = setting(500, "Monthly cost budget in USD.", check=_between(1, 10_000_000))
     network: NetworkSettings = field(default_factory=NetworkSettings, metadata={"doc": "Network settings."})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,7 @@ from constructs import Construct
 
 from . import compliance
 from ._internal.logs import log_encryption_key, removal_policy, retention
-from ._internal.props import merge_props
+from ._internal.props import merge_props, replace_checked
 from ._internal.tagging import apply_organisation_tags
 from .environment_stack import require_pinned_availability_zones
 from .errors import ConfigurationError
@@ -127,7 +126,7 @@ class SecureVpc(Construct):
         net = profile.network
         if cidr is not None:
             # Validate the override exactly as a profile value would be.
-            net = _replace_checked(net, "cidr", cidr)
+            net = replace_checked(net, cidr=cidr)
         nat_count = net.nat_gateways if nat_gateways is None else nat_gateways
         if not isinstance(nat_count, int) or isinstance(nat_count, bool) or not 1 <= nat_count <= len(azs):
             raise ConfigurationError(
@@ -223,7 +222,7 @@ class SecureVpc(Construct):
             roles=[role],
             statements=[
                 iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    actions=["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
                     # The log group's ARN attribute already ends in ":*", covering its streams.
                     resources=[group.log_group_arn],
                 ),
@@ -303,10 +302,3 @@ def _drop_redundant_provider_dependency(scope: Construct) -> None:
     if isinstance(handler, cdk.CfnResource):
         handler.add_deletion_override("DependsOn")
 
-
-def _replace_checked(settings: Any, key: str, value: Any) -> Any:
-    """``settings`` with ``key`` replaced, validated like a profile value but named as an argument."""
-    try:
-        return dataclasses.replace(settings, **{key: value})
-    except ConfigurationError as exc:
-        raise ConfigurationError(key, value, exc.allowed, fix=exc.fix) from None

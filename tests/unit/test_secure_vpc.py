@@ -88,7 +88,7 @@ def test_flow_log_role_uses_a_managed_policy_scoped_to_the_group(synthesized, pr
             "PolicyDocument": {
                 "Statement": [
                     Match.object_like(
-                        {"Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], "Resource": Match.any_value()}
+                        {"Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], "Resource": Match.any_value()}
                     )
                 ]
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import inspect
 from collections.abc import Iterable, Mapping
@@ -69,3 +70,13 @@ def merge_props(
             )
         merged[key] = value
     return merged
+
+
+def replace_checked(settings: Any, **changes: Any) -> Any:
+    """``settings`` (a profile's settings dataclass) with ``changes`` applied and validated like
+    profile values, errors naming the construct argument (``cidr``) rather than the profile key
+    (``network.cidr``)."""
+    try:
+        return dataclasses.replace(settings, **changes)
+    except ConfigurationError as exc:
+        raise ConfigurationError(exc.parameter.split(".", 1)[-1], exc.value, exc.allowed, fix=exc.fix) from None

@@ -1,0 +1,225 @@
+"""The FineFinds platform's stacks, one per concern (DESIGN.md §5).
+
+Each stack is an :class:`~finefinds_constructs.EnvironmentStack`: placed in the profile's account
+and region (the edge stack in us-east-1, where CloudFront's certificate and web ACL must live),
+zones pinned, organisation tags applied. Stacks exchange only typed construct attributes — a
+VPC, a load balancer, a secret — never hard-coded ARNs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from finefinds_constructs import (
+    AlarmSet,
+    AuroraCluster,
+    AuthPool,
+    CdnBucket,
+    EnvironmentProfile,
+    EnvironmentStack,
+    FargateWebService,
+    RedisCache,
+    SecureVpc,
+    WafProtection,
+)
+
+#: CloudFront's certificates and CLOUDFRONT-scope web ACLs must be created in us-east-1.
+EDGE_REGION = "us-east-1"
+
+#: The placeholder application: a public image, so synthesis needs no Docker build.
+PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:stable-alpine"
+
+USER_GROUPS = ("admin", "customer", "seller")
+
+
+def _certificate(scope: Construct, id: str, domain: str) -> acm.Certificate:
+    """A DNS-validated certificate for the environment's domain and its subdomains.
+
+    Validation records are created by the DNS concern (or by hand until it exists): synthesis
+    needs no hosted-zone lookup.
+    """
+    return acm.Certificate(
+        scope,
+        id,
+        domain_name=domain,
+        subject_alternative_names=[f"*.{domain}"],
+        validation=acm.CertificateValidation.from_dns(),
+    )
+
+
+class NetworkStack(EnvironmentStack):
+    """The VPC every other concern runs in."""
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, **kwargs)
+        self.network = SecureVpc(self, "Network", profile=profile)
+
+
+class DataStack(EnvironmentStack):
+    """PostgreSQL (Aurora) and Redis (ElastiCache, Valkey) in the isolated tier."""
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, network: SecureVpc, **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, **kwargs)
+        self.database = AuroraCluster(self, "Database", profile=profile, vpc=network.vpc, database_name="finefinds")
+        self.cache = RedisCache(self, "Cache", profile=profile, vpc=network.vpc)
+
+
+class ApplicationStack(EnvironmentStack):
+    """The web service behind its ALB (reachable only through CloudFront), and its regional WAF."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, profile: EnvironmentProfile, network: SecureVpc, data: DataStack, **kwargs
+    ) -> None:
+        super().__init__(scope, id, profile=profile, **kwargs)
+        certificate = _certificate(self, "Certificate", profile.domain_name) if profile.domain_name else None
+        # The data stack's secrets and keys, imported by reference: grants then land in this
+        # stack's role policy instead of the data stack's key policy (which would make the data
+        # stack depend on this one, a cycle).
+        database_secret = secretsmanager.Secret.from_secret_complete_arn(self, "DatabaseSecret", data.database.secret.secret_arn)
+        cache_token = secretsmanager.Secret.from_secret_complete_arn(self, "CacheAuthToken", data.cache.auth_token.secret_arn)
+        self.service = FargateWebService(
+            self,
+            "Web",
+            profile=profile,
+            vpc=network.vpc,
+            image=ecs.ContainerImage.from_registry(PLACEHOLDER_IMAGE),
+            container_port=80,
+            certificate=certificate,
+            writable_paths=("/tmp", "/var/cache/nginx", "/var/run"),
+            environment={
+                "REDIS_HOST": data.cache.endpoint_address,
+                "REDIS_PORT": str(data.cache.port),
+                "REDIS_TLS": "true",
+            },
+            secrets={
+                "DATABASE_SECRET": ecs.Secret.from_secrets_manager(database_secret),
+                "REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(cache_token),
+            },
+            origin_secret_replica_regions=[EDGE_REGION],
+        )
+        for id_, key in (("DatabaseKey", data.database.key), ("CacheKey", data.cache.key)):
+            kms.Key.from_key_arn(self, id_, key.key_arn).grant_decrypt(self.service.execution_role)
+        data.database.allow_from(self.service.service)
+        data.cache.allow_from(self.service.service)
+        self.waf: WafProtection | None = None
+        if WafProtection.enabled_for(profile):
+            # Behind CloudFront every request comes from an edge address: rate-limit the viewer.
+            self.waf = WafProtection(self, "Waf", profile=profile, client_ip_header="X-Forwarded-For")
+            self.waf.associate(self.service.load_balancer)
+
+
+class IdentityStack(EnvironmentStack):
+    """Customer and staff sign-in (Cognito), with the regional WAF on the user pool where enabled."""
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, **kwargs)
+        site = f"https://{profile.domain_name}" if profile.domain_name else "https://localhost"
+        self.auth = AuthPool(
+            self,
+            "Auth",
+            profile=profile,
+            callback_urls=[f"{site}/auth/callback", "http://localhost:3000/auth/callback"],
+            logout_urls=[f"{site}/", "http://localhost:3000/"],
+            groups=USER_GROUPS,
+        )
+        self.waf: WafProtection | None = None
+        if WafProtection.enabled_for(profile):
+            self.waf = WafProtection(self, "Waf", profile=profile)
+            self.waf.associate(self.auth.user_pool)
+
+
+class EdgeStack(EnvironmentStack):
+    """CloudFront in front of the media bucket and the API, with its WAF and certificate (us-east-1)."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, profile: EnvironmentProfile, application: ApplicationStack, **kwargs
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            profile=profile,
+            env=cdk.Environment(account=profile.account, region=EDGE_REGION),
+            # The ALB's DNS name comes from the application region through SSM parameters.
+            cross_region_references=True,
+            **kwargs,
+        )
+        self.waf: WafProtection | None = None
+        if WafProtection.enabled_for(profile):
+            self.waf = WafProtection(self, "Waf", profile=profile, web_acl_scope="CLOUDFRONT")
+        certificate = _certificate(self, "Certificate", profile.domain_name) if profile.domain_name else None
+        self.cdn = CdnBucket(
+            self,
+            "Cdn",
+            profile=profile,
+            web_acl_arn=self.waf.web_acl_arn if self.waf else None,
+            certificate=certificate,
+            domain_names=[profile.domain_name] if profile.domain_name else None,
+            spa=True,
+        )
+        service = application.service
+        self.cdn.add_api_origin(
+            service.load_balancer,
+            origin_header_name=service.origin_header_name,
+            # The replica of the service's origin secret in this region, by name.
+            origin_header_value=service.origin_header_value_in(EDGE_REGION),
+        )
+
+
+class MonitoringStack(EnvironmentStack):
+    """Alarms (to the on-call e-mail addresses) and a dashboard over every construct."""
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, monitored: list, **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, cross_region_references=True, **kwargs)
+        self.alarms = AlarmSet(self, "Alarms", profile=profile, dashboard_name=f"FineFinds-{profile.name}")
+        self.alarms.monitor(*monitored)
+
+
+@dataclass
+class Environment:
+    """Every stack of one environment."""
+
+    network: NetworkStack
+    data: DataStack
+    application: ApplicationStack
+    identity: IdentityStack
+    edge: EdgeStack
+    monitoring: MonitoringStack
+
+    @property
+    def stacks(self) -> list[cdk.Stack]:
+        return [self.network, self.data, self.application, self.identity, self.edge, self.monitoring]
+
+
+def build_environment(app: cdk.App, profile: EnvironmentProfile) -> Environment:
+    """Every stack of one environment, named ``FineFinds-<Env>-<Concern>``."""
+    prefix = f"FineFinds-{profile.name.capitalize()}"
+
+    def described(concern: str) -> dict:
+        return {"description": f"FineFinds {profile.name}: {concern}"}
+
+    network = NetworkStack(app, f"{prefix}-Network", profile=profile, **described("VPC, subnets, NAT, flow logs, endpoints"))
+    data = DataStack(app, f"{prefix}-Data", profile=profile, network=network.network, **described("Aurora PostgreSQL and Redis"))
+    application = ApplicationStack(
+        app, f"{prefix}-Application", profile=profile, network=network.network, data=data,
+        **described("Fargate web service, ALB, regional WAF"),
+    )
+    identity = IdentityStack(app, f"{prefix}-Identity", profile=profile, **described("Cognito user pool"))
+    edge = EdgeStack(app, f"{prefix}-Edge", profile=profile, application=application, **described("CloudFront, media bucket, CLOUDFRONT WAF"))
+    monitored = [
+        network.network,
+        application.service,
+        data.database,
+        data.cache,
+        identity.auth,
+        edge.cdn,
+        *[w for w in (application.waf, identity.waf) if w],
+    ]
+    monitoring = MonitoringStack(app, f"{prefix}-Monitoring", profile=profile, monitored=monitored, **described("alarms and dashboard"))
+    return Environment(network, data, application, identity, edge, monitoring)

@@ -1,0 +1,631 @@
+"""AuroraCluster: Aurora PostgreSQL, serverless v2 or provisioned per profile, secured by default."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Union
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from . import compliance
+from ._internal.network import allow_from
+from ._internal.logs import removal_policy, retention
+from ._internal.props import merge_props
+from ._internal.tagging import apply_organisation_tags
+from .errors import ConfigurationError
+from .profiles import EnvironmentProfile
+
+__all__ = ["AuroraCluster", "DEFAULT_ENGINE_VERSION", "DEFAULT_PORT", "POSTGRES_PROXY_PORT"]
+
+#: Aurora PostgreSQL 17.7: current (not deprecated) and able to scale serverless v2 to 0 ACU.
+DEFAULT_ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_17_7
+
+#: The cluster's port. Not PostgreSQL's well-known 5432, which non-targeted scans probe first
+#: (AwsSolutions-RDS11); clients read the port from the secret.
+DEFAULT_PORT = 5433
+
+#: RDS Proxy always listens on the engine's default port.
+POSTGRES_PROXY_PORT = 5432
+
+#: Aurora allows at most 15 replicas per cluster.
+MAX_READERS = 15
+
+# Characters left out of generated passwords (the set aws-cdk-lib uses for database secrets):
+# they break connection strings, shells or the rotation function.
+_PASSWORD_EXCLUDE = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
+
+_DATABASE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+_RESERVED_DATABASE_NAMES = {"postgres", "template0", "template1", "rdsadmin"}
+# Aurora master user names: 1-16 letters or digits, starting with a letter; RDS keeps some.
+_MASTER_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}")
+_RESERVED_USERNAMES = {"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "rds_superuser", "public", "user"}
+_INSTANCE_CLASS = re.compile(r"(?:db\.)?([a-z][a-z0-9-]*\.[a-z0-9]+)")
+
+# Keys of `cluster_props` the construct owns: changing them would undo a guarantee it makes.
+_ENFORCED = {
+    "storage_encrypted": "storage is always encrypted with the construct's customer-managed key",
+    "storage_encryption_key": "storage is encrypted with the construct's key (.key)",
+    "performance_insight_encryption_key": "Performance Insights data is encrypted with the construct's key",
+    "enable_performance_insights": "Performance Insights is always on",
+    "iam_authentication": "IAM database authentication is always on",
+    "credentials": "credentials are generated in Secrets Manager, encrypted with .key and rotated",
+    "manage_master_user_password": "credentials are generated in Secrets Manager and rotated by the construct",
+    "parameter_group": "the cluster parameter group enforces TLS (rds.force_ssl = 1)",
+    "cloudwatch_logs_exports": "PostgreSQL logs are always exported to CloudWatch Logs",
+    "cloudwatch_logs_retention": "the log group is created by the construct with the profile's retention; use .log_group",
+    "cloudwatch_logs_retention_role": "the log group is created by the construct; no retention Lambda is used",
+    "vpc": "use the vpc= argument",
+    "vpc_subnets": "the cluster always lives in the isolated subnets",
+    "subnet_group": "the cluster always lives in the isolated subnets",
+    "security_groups": "use .allow_from(peer) to admit clients",
+    "writer": "the writer follows profile.database (serverless or instance_class)",
+    "readers": "use the readers= argument or profile.database.readers",
+    "engine": "use the engine_version= argument",
+    "port": "use the port= argument",
+    "default_database_name": "use the database_name= argument",
+    "deletion_protection": "set profile.protection.deletion_protection",
+    "removal_policy": "set profile.protection.retain_data",
+    "backup": "use backup_retention_days= or profile.database.backup_retention_days",
+    "serverless_v2_min_capacity": "set profile.database.min_acu",
+    "serverless_v2_max_capacity": "set profile.database.max_acu",
+    "serverless_v2_auto_pause_duration": "set profile.database.auto_pause_seconds",
+    "monitoring_role": "the construct's enhanced-monitoring role is least-privilege; use .monitoring_role",
+}
+
+
+class AuroraCluster(Construct):
+    """An Aurora PostgreSQL cluster in isolated subnets, encrypted, TLS-only and rotated.
+
+    What it creates, per profile:
+
+    * an Aurora PostgreSQL cluster (``DEFAULT_ENGINE_VERSION``) in the VPC's isolated subnets, on
+      a non-default port, with a security group that admits nobody until ``allow_from`` is called;
+    * capacity from ``profile.database``: Aurora Serverless v2 (``min_acu`` .. ``max_acu``, a 0-ACU
+      minimum pausing after ``auto_pause_seconds`` idle) or a provisioned Graviton writer
+      (``instance_class``); ``readers`` reader instances spread over the isolated subnets' zones;
+    * one customer-managed KMS key (rotation on) for storage, Performance Insights, the secret and
+      the log group;
+    * a cluster parameter group with ``rds.force_ssl = 1``; IAM database authentication;
+    * master credentials generated in Secrets Manager and rotated every 30 days (single user);
+    * automated backups for ``backup_retention_days`` in a fixed window, tags copied to snapshots;
+      PostgreSQL logs exported to a KMS-encrypted log group with the profile's retention;
+      enhanced monitoring every 60 seconds; Performance Insights;
+    * where ``profile.is_retained``: a final snapshot on deletion, key and secret retained, and
+      deletion protection per ``profile.protection.deletion_protection``; otherwise everything
+      is destroyed with the stack;
+    * optionally an RDS Proxy (IAM authentication and TLS required), ``.proxy``.
+
+    Parameters
+    ----------
+    scope : constructs.Construct
+        The parent construct.
+    id : str
+        The construct id. Changing it replaces the cluster (a breaking change).
+    profile : EnvironmentProfile
+        The environment profile; required.
+    vpc : aws_cdk.aws_ec2.IVpc
+        The VPC; it needs isolated subnets in at least two availability zones.
+    database_name : str, optional
+        Name of the database created in the cluster; a PostgreSQL identifier (a letter, then
+        letters, digits or underscores, at most 63). Default: ``"app"``.
+    master_username : str, optional
+        The master user's name (1-16 letters or digits), stored in the secret.
+        Default: ``"clusteradmin"``.
+    port : int, optional
+        The cluster's port. Default: ``DEFAULT_PORT`` (5433).
+    engine_version : aws_cdk.aws_rds.AuroraPostgresEngineVersion, optional
+        The Aurora PostgreSQL version. Default: ``DEFAULT_ENGINE_VERSION`` (17.7).
+    readers : int, optional
+        Reader instances besides the writer, 0 to 15. Default: ``profile.database.readers``.
+    instance_class : str, optional
+        Provisioned instance class such as ``"r7g.large"`` (ignored for serverless).
+        Default: ``profile.database.instance_class``.
+    backup_retention_days : int, optional
+        Automated backup retention, 1 to 35 days.
+        Default: ``profile.database.backup_retention_days``.
+    preferred_backup_window : str, optional
+        Daily backup window, UTC. Default: ``"02:00-03:00"``.
+    preferred_maintenance_window : str, optional
+        Weekly maintenance window, UTC. Default: ``"sun:03:30-sun:04:30"``.
+    proxy : bool, optional
+        Put an RDS Proxy in front of the cluster. Default: ``profile.database.rds_proxy``.
+    rotation_days : int, optional
+        Rotate the master password every so many days, 1 to 365. Default: ``30``.
+    cluster_props : Mapping[str, Any], optional
+        Extra ``rds.DatabaseClusterProps`` keyword arguments, applied over everything else except
+        what the construct enforces (encryption, credentials, TLS, placement, protection).
+        Default: ``None``.
+
+    Attributes
+    ----------
+    cluster : aws_cdk.aws_rds.DatabaseCluster
+        The cluster.
+    secret : aws_cdk.aws_secretsmanager.ISecret
+        The master credentials (attached to the cluster: host, port, dbname, username, password).
+    security_group : aws_cdk.aws_ec2.SecurityGroup
+        The cluster's security group.
+    key : aws_cdk.aws_kms.Key
+        The key encrypting storage, Performance Insights, the secret and the log group.
+    parameter_group : aws_cdk.aws_rds.ParameterGroup
+        The cluster parameter group.
+    log_group : aws_cdk.aws_logs.LogGroup
+        Where PostgreSQL logs go.
+    monitoring_role : aws_cdk.aws_iam.Role
+        The enhanced-monitoring role.
+    rotation : aws_cdk.aws_secretsmanager.SecretRotation
+        The rotation of the master password.
+    proxy : aws_cdk.aws_rds.DatabaseProxy or None
+        The RDS Proxy, or ``None`` when off.
+    port : int
+        The cluster's port.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        profile: EnvironmentProfile,
+        vpc: ec2.IVpc,
+        database_name: str = "app",
+        master_username: str = "clusteradmin",
+        port: int = DEFAULT_PORT,
+        engine_version: rds.AuroraPostgresEngineVersion | None = None,
+        readers: int | None = None,
+        instance_class: str | None = None,
+        backup_retention_days: int | None = None,
+        preferred_backup_window: str = "02:00-03:00",
+        preferred_maintenance_window: str = "sun:03:30-sun:04:30",
+        proxy: bool | None = None,
+        rotation_days: int = 30,
+        cluster_props: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if not isinstance(profile, EnvironmentProfile):
+            raise ConfigurationError(
+                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
+            )
+        self.profile = profile
+        db = profile.database
+        retained = profile.is_retained
+        reader_count = db.readers if readers is None else readers
+        klass = db.instance_class if instance_class is None else instance_class
+        retention_days = db.backup_retention_days if backup_retention_days is None else backup_retention_days
+        with_proxy = db.rds_proxy if proxy is None else proxy
+        self._validate(
+            database_name=database_name,
+            master_username=master_username,
+            port=port,
+            readers=reader_count,
+            serverless=db.serverless,
+            instance_class=klass,
+            backup_retention_days=retention_days,
+            proxy=with_proxy,
+            min_acu=db.min_acu,
+            rotation_days=rotation_days,
+        )
+        instance_type = None if db.serverless else ec2.InstanceType(_INSTANCE_CLASS.fullmatch(klass).group(1))  # type: ignore[arg-type,union-attr]
+        self.port = port
+        engine = rds.DatabaseClusterEngine.aurora_postgres(version=engine_version or DEFAULT_ENGINE_VERSION)
+        subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        zones = self._zones(vpc, subnets)
+
+        self.key = self._key(profile)
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description=f"Aurora PostgreSQL {self.node.path}: clients admitted with allow_from only",
+            allow_all_outbound=False,
+        )
+        self.parameter_group = rds.ParameterGroup(
+            self,
+            "ParameterGroup",
+            engine=engine,
+            description=f"Aurora PostgreSQL {self.node.path}: TLS required",
+            parameters={"rds.force_ssl": "1"},
+        )
+        self.monitoring_role = self._monitoring_role()
+        db_secret = rds.DatabaseSecret(
+            self, "Secret", username=master_username, encryption_key=self.key, exclude_characters=_PASSWORD_EXCLUDE
+        )
+        db_secret.apply_removal_policy(removal_policy(retained))
+
+        writer, reader_instances = self._instances(db.serverless, instance_type, reader_count, zones, self.key)
+        identifier = self._cluster_identifier()
+        defaults: dict[str, Any] = dict(
+            engine=engine,
+            cluster_identifier=identifier,
+            vpc=vpc,
+            vpc_subnets=subnets,
+            security_groups=[self.security_group],
+            port=port,
+            default_database_name=database_name,
+            credentials=rds.Credentials.from_secret(db_secret),
+            storage_encrypted=True,
+            storage_encryption_key=self.key,
+            iam_authentication=True,
+            parameter_group=self.parameter_group,
+            writer=writer,
+            readers=reader_instances,
+            backup=rds.BackupProps(retention=cdk.Duration.days(retention_days), preferred_window=preferred_backup_window),
+            preferred_maintenance_window=preferred_maintenance_window,
+            copy_tags_to_snapshot=True,
+            cloudwatch_logs_exports=["postgresql"],
+            monitoring_interval=cdk.Duration.seconds(60),
+            monitoring_role=self.monitoring_role,
+            enable_performance_insights=True,
+            performance_insight_encryption_key=self.key,
+            performance_insight_retention=rds.PerformanceInsightRetention.DEFAULT,
+            deletion_protection=profile.protection.deletion_protection if retained else False,
+            removal_policy=cdk.RemovalPolicy.SNAPSHOT if retained else cdk.RemovalPolicy.DESTROY,
+        )
+        if db.serverless:
+            defaults.update(
+                serverless_v2_min_capacity=db.min_acu,
+                serverless_v2_max_capacity=db.max_acu,
+            )
+            if db.min_acu == 0:
+                defaults["serverless_v2_auto_pause_duration"] = cdk.Duration.seconds(db.auto_pause_seconds)
+        try:
+            props = merge_props(
+                parameter="cluster_props",
+                defaults=defaults,
+                overrides=cluster_props,
+                props_class=rds.DatabaseClusterProps,
+                enforced=_ENFORCED,
+            )
+        except ConfigurationError as exc:
+            raise exc.with_source(self.node.path) from None
+        if props.get("cluster_identifier"):
+            # RDS stores identifiers in lower case and names the log group after the stored one.
+            props["cluster_identifier"] = identifier = str(props["cluster_identifier"]).lower()
+
+        # The log group exists before the cluster, so RDS never creates an unencrypted,
+        # never-expiring one first.
+        self.log_group = logs.LogGroup(
+            self,
+            "PostgresqlLogs",
+            log_group_name=f"/aws/rds/cluster/{identifier}/postgresql",
+            encryption_key=self.key,
+            retention=retention(profile.protection.log_retention_days),
+            removal_policy=removal_policy(retained),
+        )
+        self.cluster = rds.DatabaseCluster(self, "Cluster", **props)
+        self.cluster.node.default_child.add_resource_dependency(self.log_group.node.default_child)  # type: ignore[union-attr]
+        self.secret = self.cluster.secret
+        # Security-group rules name the port literally (the cluster's own default port is a
+        # token, which rule checkers can't evaluate).
+        self._db_port = ec2.Port.tcp(port)
+        self.rotation = self._rotation(vpc, engine, rotation_days)
+        self.proxy: rds.DatabaseProxy | None = self._proxy(vpc, subnets, db_secret) if with_proxy else None
+
+        apply_organisation_tags(self, profile)
+        compliance.apply_acknowledgements(self, "AuroraCluster")
+
+    # ------------------------------------------------------------------------------------------
+    def allow_from(self, peer: Union[ec2.IConnectable, ec2.IPeer], description: str | None = None) -> None:
+        """Let ``peer`` connect to the database (and to the proxy, when there is one).
+
+        Parameters
+        ----------
+        peer : aws_cdk.aws_ec2.IConnectable or aws_cdk.aws_ec2.IPeer
+            A security-group holder (service, function, security group) — preferred, as it makes
+            security-group-to-security-group rules — or a CIDR peer.
+        description : str, optional
+            The rule's description. Default: ``"PostgreSQL from <peer>"``.
+        """
+        if hasattr(peer, "connections"):  # an ec2.IConnectable: security-group-to-security-group rules
+            where = peer.node.path if hasattr(peer, "node") else "a connectable"
+        elif hasattr(peer, "to_ingress_rule_config"):  # an ec2.IPeer (CIDR, prefix list, security group)
+            where = peer.unique_id
+        else:
+            where = None
+        if where is not None:
+            label = description or f"PostgreSQL from {where}"
+            allow_from(self, self.cluster.connections, peer, self._db_port, label)
+            if self.proxy is not None:
+                allow_from(self, self.proxy.connections, peer, ec2.Port.tcp(POSTGRES_PROXY_PORT), label)
+            return
+        raise ConfigurationError(
+            "peer",
+            type(peer).__name__,
+            "an ec2.IConnectable (service, function, security group) or an ec2.IPeer",
+            fix="pass e.g. service.service or ec2.Peer.ipv4('10.0.0.0/16')",
+            source=self.node.path,
+        )
+
+    # ------------------------------------------------------------------------------------------
+    def _validate(
+        self,
+        *,
+        database_name: Any,
+        master_username: Any,
+        port: Any,
+        readers: Any,
+        serverless: bool,
+        instance_class: Any,
+        backup_retention_days: Any,
+        proxy: bool,
+        min_acu: float,
+        rotation_days: Any,
+    ) -> None:
+        src = self.node.path
+
+        def bad(parameter: str, value: Any, allowed: str, fix: str) -> ConfigurationError:
+            return ConfigurationError(parameter, value, allowed, fix=fix, source=src)
+
+        if not isinstance(database_name, str) or not _DATABASE_NAME.fullmatch(database_name):
+            raise bad(
+                "database_name",
+                database_name,
+                "a PostgreSQL identifier: a letter, then letters, digits or underscores, 1-63 characters",
+                "e.g. 'app' or 'finefinds_shop'",
+            )
+        if database_name.lower() in _RESERVED_DATABASE_NAMES:
+            raise bad("database_name", database_name, "a name other than " + ", ".join(sorted(_RESERVED_DATABASE_NAMES)), "e.g. 'app'")
+        if (
+            not isinstance(master_username, str)
+            or not _MASTER_USERNAME.fullmatch(master_username)
+            or master_username.lower() in _RESERVED_USERNAMES
+        ):
+            raise bad(
+                "master_username",
+                master_username,
+                "1-16 letters or digits starting with a letter, other than " + ", ".join(sorted(_RESERVED_USERNAMES)),
+                "e.g. 'clusteradmin'",
+            )
+        if not _is_int(port) or not 1150 <= port <= 65535:
+            raise bad("port", port, "1150..65535", f"e.g. {DEFAULT_PORT}")
+        if not _is_int(readers) or not 0 <= readers <= MAX_READERS:
+            raise bad("readers", readers, f"0..{MAX_READERS} (Aurora allows at most 15 replicas)", "lower the reader count")
+        if not serverless and (not isinstance(instance_class, str) or not _INSTANCE_CLASS.fullmatch(instance_class)):
+            raise bad(
+                "instance_class",
+                instance_class,
+                "an instance class such as 'r7g.large' (a provisioned cluster needs one)",
+                "set instance_class= or profile.database.instance_class, or use serverless",
+            )
+        if not _is_int(backup_retention_days) or not 1 <= backup_retention_days <= 35:
+            raise bad("backup_retention_days", backup_retention_days, "1..35 days", "automated backups can't be off; use 1 to 35")
+        if not _is_int(rotation_days) or not 1 <= rotation_days <= 365:
+            raise bad("rotation_days", rotation_days, "1..365 days", "e.g. 30")
+        if proxy and serverless and min_acu == 0:
+            raise bad(
+                "proxy",
+                proxy,
+                "no RDS Proxy while profile.database.min_acu is 0",
+                "an RDS Proxy keeps connections open, so a 0-ACU cluster would never pause; "
+                "set min_acu to 0.5 or more, or proxy=False",
+            )
+
+    def _key(self, profile: EnvironmentProfile) -> kms.Key:
+        stack = cdk.Stack.of(self)
+        key = kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts Aurora storage, Performance Insights, credentials and logs of {self.node.path}",
+            enable_key_rotation=True,
+            removal_policy=removal_policy(profile.is_retained),
+            pending_window=cdk.Duration.days(30 if profile.is_retained else 7),
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsOfThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],  # in a key policy, "*" means this key
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                    }
+                },
+            )
+        )
+        return key
+
+    def _monitoring_role(self) -> iam.Role:
+        role = iam.Role(
+            self,
+            "MonitoringRole",
+            assumed_by=iam.ServicePrincipal(
+                "monitoring.rds.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
+            ),
+            description="Lets RDS enhanced monitoring publish OS metrics",
+        )
+        # The AWS-managed AmazonRDSEnhancedMonitoringRole, narrowed to this account and region and
+        # the RDSOSMetrics group, as a customer-managed policy (no inline policy).
+        group = f"arn:{cdk.Aws.PARTITION}:logs:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:log-group:RDSOSMetrics"
+        iam.ManagedPolicy(
+            self,
+            "MonitoringPolicy",
+            description="RDS enhanced monitoring: write OS metrics to the RDSOSMetrics log group only",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="EnableCreationAndManagementOfRDSCloudwatchLogGroups",
+                    actions=["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
+                    resources=[group],
+                ),
+                iam.PolicyStatement(
+                    sid="EnableCreationAndManagementOfRDSCloudwatchLogStreams",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
+                    resources=[f"{group}:log-stream:*"],
+                ),
+            ],
+        )
+        return role
+
+    def _zones(self, vpc: ec2.IVpc, subnets: ec2.SubnetSelection) -> list[str]:
+        try:
+            available = vpc.select_subnets(subnet_type=subnets.subnet_type).availability_zones
+        except RuntimeError:  # jsii: the VPC has no subnets of that type
+            available = []
+        zones: list[str] = []
+        for zone in available:
+            if zone not in zones:
+                zones.append(zone)
+        if len(zones) < 2:
+            raise ConfigurationError(
+                "vpc",
+                f"isolated subnets in {len(zones)} availability zone(s)",
+                "a VPC with isolated subnets in at least two availability zones",
+                fix="use SecureVpc, or add PRIVATE_ISOLATED subnets in two or more zones",
+                source=self.node.path,
+            )
+        return zones
+
+    @staticmethod
+    def _instances(
+        serverless: bool, instance_type: ec2.InstanceType | None, readers: int, zones: list[str], key: kms.IKey
+    ) -> tuple[rds.IClusterInstance, list[rds.IClusterInstance]]:
+        """The writer and readers; readers go round the zones starting after the writer's.
+
+        Each instance repeats the cluster's Performance Insights settings: CDK warns when an
+        instance's (default: off) setting contradicts the cluster's.
+        """
+        insights = dict(
+            enable_performance_insights=True,
+            performance_insight_encryption_key=key,
+            performance_insight_retention=rds.PerformanceInsightRetention.DEFAULT,
+        )
+        pinned = all(not cdk.Token.is_unresolved(z) for z in zones)
+
+        def zone(index: int) -> str | None:
+            return zones[index % len(zones)] if pinned else None
+
+        if serverless:
+            writer = rds.ClusterInstance.serverless_v2("Writer", availability_zone=zone(0), **insights)
+            reader_list = [
+                rds.ClusterInstance.serverless_v2(
+                    f"Reader{i}", scale_with_writer=(i == 1), availability_zone=zone(i), **insights
+                )
+                for i in range(1, readers + 1)
+            ]
+        else:
+            writer = rds.ClusterInstance.provisioned(
+                "Writer", instance_type=instance_type, availability_zone=zone(0), **insights
+            )
+            reader_list = [
+                rds.ClusterInstance.provisioned(
+                    f"Reader{i}", instance_type=instance_type, promotion_tier=1, availability_zone=zone(i), **insights
+                )
+                for i in range(1, readers + 1)
+            ]
+        return writer, reader_list
+
+    def _cluster_identifier(self) -> str:
+        """A stable, unique, lowercase cluster identifier (RDS names the log group after it)."""
+        return self._physical_name(63)
+
+    def _physical_name(self, max_length: int, ending: str = "") -> str:
+        """``<stack>-<id>-<hash of the construct path><ending>``: lowercase, unique, stable."""
+        stack = cdk.Stack.of(self)
+        base = stack.stack_name if not cdk.Token.is_unresolved(stack.stack_name) else "cluster"
+        text = re.sub(r"[^a-z0-9]+", "-", f"{base}-{self.node.id}".lower()).strip("-")
+        if not text or not text[0].isalpha():
+            text = f"db-{text}"
+        suffix = f"-{self.node.addr[-8:]}{ending}"
+        return f"{text[: max_length - len(suffix)].rstrip('-')}{suffix}"
+
+    def _rotation(self, vpc: ec2.IVpc, engine: rds.IClusterEngine, days: int) -> secretsmanager.SecretRotation:
+        """Single-user rotation of the master password (what ``add_rotation_single_user`` does).
+
+        The rotation function (from the Serverless Application Repository) runs where it can reach
+        the Secrets Manager API: the private-with-egress tier when the VPC has one, else the
+        isolated tier (which then needs a Secrets Manager interface endpoint).
+        """
+        if vpc.private_subnets:
+            subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        else:
+            subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        return secretsmanager.SecretRotation(
+            self,
+            "Rotation",
+            application=engine.single_user_rotation_application,
+            secret=self.secret,  # type: ignore[arg-type]
+            # The cluster's security group, with the port stated literally.
+            target=ec2.Connections(security_groups=[self.security_group], default_port=self._db_port),
+            vpc=vpc,
+            vpc_subnets=subnets,
+            automatically_after=cdk.Duration.days(days),
+            exclude_characters=_PASSWORD_EXCLUDE,
+        )
+
+    def _proxy(self, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, db_secret: rds.DatabaseSecret) -> rds.DatabaseProxy:
+        sg = ec2.SecurityGroup(
+            self,
+            "ProxySecurityGroup",
+            vpc=vpc,
+            description=f"RDS Proxy of {self.node.path}: clients admitted with allow_from only",
+            allow_all_outbound=False,
+        )
+        role = iam.Role(
+            self,
+            "ProxyRole",
+            assumed_by=iam.ServicePrincipal(
+                "rds.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}
+            ),
+            description="Lets RDS Proxy read the cluster's credentials",
+        )
+        iam.ManagedPolicy(
+            self,
+            "ProxyPolicy",
+            description="RDS Proxy: read this cluster's secret and decrypt it with its key",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    resources=[db_secret.secret_arn],
+                ),
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[self.key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{cdk.Aws.REGION}.amazonaws.com"}},
+                ),
+            ],
+        )
+        proxy = rds.DatabaseProxy(
+            self,
+            "Proxy",
+            proxy_target=rds.ProxyTarget.from_cluster(self.cluster),
+            secrets=[db_secret],
+            vpc=vpc,
+            vpc_subnets=subnets,
+            security_groups=[sg],
+            role=role.without_policy_updates(),
+            db_proxy_name=self._physical_name(60, "-proxy"),
+            iam_auth=True,
+            require_tls=True,
+        )
+        self.cluster.connections.allow_from(proxy, self._db_port, "RDS Proxy to the cluster")
+        # Binding the proxy target also adds rules for the cluster's port as a token
+        # ("{IndirectPort}"), which rule checkers can't evaluate; the literal rules above replace them.
+        for group in (self.security_group, sg):
+            for child in list(group.node.children):
+                if child.node.id.endswith(":{IndirectPort}"):
+                    group.node.try_remove_child(child.node.id)
+        # RDS Proxy target groups take no tags (CloudFormation rejects them); the organisation
+        # tags stay on the proxy itself.
+        target_group = proxy.node.try_find_child("ProxyTargetGroup")
+        if isinstance(target_group, cdk.CfnResource):
+            target_group.add_property_deletion_override("Tags")
+            # It must wait for the instances; the cluster it already references (a DependsOn on
+            # it too is redundant, cfn-lint W3005).
+            stack = cdk.Stack.of(self)
+            instances = [c for c in self.cluster.node.find_all() if isinstance(c, rds.CfnDBInstance)]
+            target_group.add_override("DependsOn", [stack.get_logical_id(i) for i in instances])
+        return proxy
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

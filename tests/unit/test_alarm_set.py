@@ -1,0 +1,626 @@
+"""AlarmSet: synthesized under every preset with the four cdk-nag packs on."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Match, Template
+
+import support
+from finefinds_constructs import EnvironmentStack, profiles
+from finefinds_constructs.alarm_set import (
+    ACU_AT_MAX_PERCENT,
+    HANDLERS,
+    NAT_PACKET_DROP_PERCENT,
+    AlarmSet,
+    estimated_max_connections,
+)
+from finefinds_constructs.aurora_cluster import AuroraCluster
+from finefinds_constructs.auth_pool import AuthPool
+from finefinds_constructs.cdn_bucket import CdnBucket
+from finefinds_constructs.errors import ConfigurationError
+from finefinds_constructs.fargate_web_service import FargateWebService
+from finefinds_constructs.redis_cache import RedisCache
+from finefinds_constructs.secure_vpc import SecureVpc
+from finefinds_constructs.waf_protection import WafProtection
+
+SUPPORTED = ("SecureVpc", "Vpc", "WafProtection", "FargateWebService", "AuroraCluster", "RedisCache", "CdnBucket", "AuthPool")
+WEB_ACL = f"arn:aws:wafv2:us-east-1:{support.TEST_ACCOUNT}:global/webacl/edge/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
+
+EMAILS = ("ops@example.com", "oncall@example.com")
+
+
+def with_emails(profile: profiles.EnvironmentProfile) -> profiles.EnvironmentProfile:
+    return dataclasses.replace(profile, alarms=dataclasses.replace(profile.alarms, emails=EMAILS))
+
+
+def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    profile = with_emails(profile)
+    network = SecureVpc(stack, "Network", profile=profile)
+    waf = WafProtection(stack, "Waf", profile=profile)
+    AlarmSet(stack, "Alarms", profile=profile).monitor(network, waf)
+
+
+def build_web(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    network = SecureVpc(stack, "Network", profile=profile)
+    certificate = acm.Certificate.from_certificate_arn(
+        stack, "Certificate", f"arn:aws:acm:{profile.region}:{support.TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555"
+    )
+    web = FargateWebService(
+        stack,
+        "Web",
+        profile=profile,
+        vpc=network,
+        image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:1.27"),
+        certificate=certificate,
+    )
+    AlarmSet(stack, "Alarms", profile=profile).monitor(web)
+
+
+def cdn(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> CdnBucket:
+    return CdnBucket(stack, "Site", profile=profile, **({"web_acl_arn": WEB_ACL} if profile.waf.enabled else {}))
+
+
+def edge_name(stack_name: str) -> str:
+    return f"{stack_name}-Edge"
+
+
+def build_data(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    """Aurora, Redis, Cognito and CloudFront monitored from the profile's region (eu-west-1), and the
+    CloudFront distribution of a us-east-1 edge stack monitored from there."""
+    network = SecureVpc(stack, "Network", profile=profile)
+    database = AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc)
+    cache = RedisCache(stack, "Cache", profile=profile, vpc=network.vpc)
+    auth = AuthPool(stack, "Auth", profile=profile, callback_urls=["https://www.example.com/callback"], logout_urls=[])
+    AlarmSet(stack, "Alarms", profile=profile).monitor(database, cache, auth, cdn(stack, profile))
+    edge = EnvironmentStack(
+        stack.node.scope,
+        edge_name(stack.node.id),
+        profile=profile,
+        env=cdk.Environment(account=support.TEST_ACCOUNT, region="us-east-1"),
+    )
+    AlarmSet(edge, "Alarms", profile=profile).monitor(cdn(edge, profile))
+
+
+@pytest.fixture(scope="module")
+def result():
+    synthesized = support.synthesize("Alarms", build)
+    yield synthesized
+    support.cleanup(synthesized)
+
+
+@pytest.fixture(scope="module")
+def web_result():
+    synthesized = support.synthesize("AlarmsWeb", build_web)
+    yield synthesized
+    support.cleanup(synthesized)
+
+
+@pytest.fixture(scope="module")
+def data_result():
+    synthesized = support.synthesize("AlarmsData", build_data)
+    yield synthesized
+    support.cleanup(synthesized)
+
+
+def edge_template(data_result, preset: str) -> Template:
+    stack = data_result.stacks[preset].node.scope.node.find_child(edge_name(data_result.stacks[preset].node.id))
+    return Template.from_json(json.loads((data_result.outdir / f"{stack.artifact_id}.template.json").read_text()))
+
+
+def alarms(template) -> dict[str, dict]:
+    return {k: v["Properties"] for k, v in support.resources_of_type(template, "AWS::CloudWatch::Alarm").items()}
+
+
+def alarms_named(template, name: str) -> list[dict]:
+    return [p for k, p in alarms(template).items() if name in k]
+
+
+def metric_names(alarm: dict) -> set[str]:
+    if "MetricName" in alarm:
+        return {alarm["MetricName"]}
+    return {m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m}
+
+
+# -------------------------------------------------------------------------------------------- gates
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_no_cdk_nag_findings(result, preset):
+    assert result.error is None, result.error
+    assert result.findings_for(preset) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_cfn_lint_clean(result, preset):
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(result.template_file(preset))],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+# -------------------------------------------------------------------------------------------- topic
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_topic_encrypted_with_rotating_key(result, preset):
+    template = result.template(preset)
+    (topic_id, topic), = support.resources_of_type(template, "AWS::SNS::Topic").items()
+    key_ref = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    key = support.resources_of_type(template, "AWS::KMS::Key")[key_ref]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    cloudwatch = [s for s in key["KeyPolicy"]["Statement"] if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch and set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_topic_policy_enforces_tls_and_admits_own_alarms(result, preset):
+    template = result.template(preset)
+    (policy,) = support.resources_of_type(template, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    deny = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    allow = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow[0]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow[0]["Condition"]["StringEquals"] == {"aws:SourceAccount": support.TEST_ACCOUNT}
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_email_subscriptions_from_profile(result, preset):
+    subs = support.resources_of_type(result.template(preset), "AWS::SNS::Subscription")
+    assert sorted((s["Properties"]["Protocol"], s["Properties"]["Endpoint"]) for s in subs.values()) == sorted(
+        ("email", e) for e in EMAILS
+    )
+
+
+# -------------------------------------------------------------------------------------------- alarms
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_every_alarm_notifies_on_alarm_and_ok_and_uses_profile_periods(result, preset):
+    settings = profiles.PRESETS[preset].alarms
+    found = alarms(result.template(preset))
+    assert found
+    for alarm in found.values():
+        assert alarm["AlarmActions"] == alarm["OKActions"]
+        assert alarm["AlarmActions"][0]["Ref"].startswith("AlarmsTopic")
+        assert alarm["EvaluationPeriods"] == settings.evaluation_periods
+        assert alarm["DatapointsToAlarm"] == settings.datapoints_to_alarm
+        assert alarm["TreatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_nat_gateway_alarms_per_gateway(result, preset):
+    template = result.template(preset)
+    nat_ids = sorted(support.resources_of_type(template, "AWS::EC2::NatGateway"))
+    assert len(nat_ids) == profiles.PRESETS[preset].network.nat_gateways
+    port = alarms_named(template, "PortAllocationErrors")
+    assert sorted(a["Dimensions"][0]["Value"]["Ref"] for a in port) == nat_ids
+    for alarm in port:
+        assert (alarm["MetricName"], alarm["Namespace"], alarm["Threshold"]) == ("ErrorPortAllocation", "AWS/NATGateway", 0)
+    dropped = alarms_named(template, "PacketsDropped")
+    assert len(dropped) == len(nat_ids)
+    for alarm in dropped:
+        assert alarm["Threshold"] == NAT_PACKET_DROP_PERCENT
+        assert metric_names(alarm) == {"PacketsDropCount", "PacketsInFromSource", "PacketsInFromDestination"}
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_waf_blocked_share_alarm(result, preset):
+    settings = profiles.PRESETS[preset].alarms
+    (alarm,) = alarms_named(result.template(preset), "BlockedRequestsSpike")
+    assert alarm["Threshold"] == settings.waf_blocked_percent
+    assert metric_names(alarm) == {"BlockedRequests", "AllowedRequests"}
+    expression = next(m["Expression"] for m in alarm["Metrics"] if m.get("ReturnData", True) and "Expression" in m)
+    assert f">= {settings.min_requests}" in expression
+    waf_dims = next(m for m in alarm["Metrics"] if "MetricStat" in m)["MetricStat"]["Metric"]["Dimensions"]
+    assert {d["Name"] for d in waf_dims} == {"WebACL", "Rule", "Region"}
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_composite_alarm_combines_critical_alarms(result, preset):
+    template = result.template(preset)
+    (composite,) = support.resources_of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
+    rule = json.dumps(composite["Properties"]["AlarmRule"])
+    critical = [k for k, p in alarms(template).items() if p["AlarmDescription"].startswith("[critical]")]
+    assert critical
+    for logical_id in critical:
+        assert logical_id in rule
+    for logical_id in alarms(template):
+        if logical_id not in critical:
+            assert logical_id not in rule
+    assert composite["Properties"]["AlarmActions"] == composite["Properties"]["OKActions"]
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_dashboard_shows_monitored_resources(result, preset):
+    template = result.template(preset)
+    (dashboard,) = support.resources_of_type(template, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for text in ("AWS/NATGateway", "AWS/WAFV2", "BlockedRequests", "ErrorPortAllocation", '\\"alarm\\"'):
+        assert text in body
+
+
+# -------------------------------------------------------------------------------------------- web service
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_web_service_alarms_from_profile(web_result, preset):
+    assert preset in web_result.templates, web_result.error
+    settings = profiles.PRESETS[preset].alarms
+    template = web_result.template(preset)
+
+    def one(name: str) -> dict:
+        (alarm,) = alarms_named(template, name)
+        return alarm
+
+    assert (one("CpuHigh")["MetricName"], one("CpuHigh")["Threshold"]) == ("CPUUtilization", settings.cpu_percent)
+    assert (one("MemoryHigh")["MetricName"], one("MemoryHigh")["Threshold"]) == ("MemoryUtilization", settings.memory_percent)
+    assert metric_names(one("RunningTasksBelowDesired")) == {"RunningTaskCount", "DesiredTaskCount"}
+    assert metric_names(one("LoadBalancer5xxRate")) == {"HTTPCode_ELB_5XX_Count", "RequestCount"}
+    assert one("LoadBalancer5xxRate")["Threshold"] == settings.error_rate_percent
+    assert metric_names(one("Target5xxRate")) == {"HTTPCode_Target_5XX_Count", "RequestCount"}
+    assert one("Target5xxRate")["Threshold"] == settings.error_rate_percent
+    latency = one("LatencyP99High")
+    assert (latency["MetricName"], latency["ExtendedStatistic"]) == ("TargetResponseTime", "p99")
+    assert latency["Threshold"] == settings.latency_p99_ms / 1000
+    assert one("UnhealthyTargets")["MetricName"] == "UnHealthyHostCount"
+    assert one("RejectedConnections")["MetricName"] == "RejectedConnectionCount"
+    (composite,) = support.resources_of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
+    assert "Target5xxRate" in json.dumps(composite["Properties"]["AlarmRule"])
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_web_service_alarm_set_adds_no_findings(web_result, preset):
+    # The service's own findings are FargateWebService's tests' business; the AlarmSet adds none.
+    stack = f"AlarmsWeb-{preset}"
+    assert [f for f in web_result.findings if f.path.startswith(f"{stack}/Alarms/")] == []
+
+
+# -------------------------------------------------------------------------------------------- API and bad input
+def stack() -> cdk.Stack:
+    return EnvironmentStack(cdk.App(), "Unit", profile=support.profile_for_tests("development"))
+
+
+def test_monitor_rejects_unsupported_objects_naming_supported_types():
+    alarm_set = AlarmSet(stack(), "Alarms", profile=profiles.DEVELOPMENT)
+    with pytest.raises(ConfigurationError) as err:
+        alarm_set.monitor(sns.Topic(alarm_set, "Other"))
+    message = str(err.value)
+    assert "Topic" in message
+    assert "one of " + ", ".join(SUPPORTED) in message
+    with pytest.raises(ConfigurationError, match=r"'str'"):
+        alarm_set.monitor("my-vpc")
+
+
+def test_monitor_twice_rejected_and_chains():
+    s = stack()
+    network = SecureVpc(s, "Network", profile=profiles.DEVELOPMENT)
+    alarm_set = AlarmSet(s, "Alarms", profile=profiles.DEVELOPMENT)
+    assert alarm_set.monitor(network) is alarm_set
+    with pytest.raises(ConfigurationError, match=r"monitor each construct once"):
+        alarm_set.monitor(network)
+
+
+def test_no_composite_without_critical_alarms_and_own_topic_kept():
+    s = stack()
+    topic = sns.Topic.from_topic_arn(s, "Existing", f"arn:aws:sns:eu-west-1:{support.TEST_ACCOUNT}:ops")
+    alarm_set = AlarmSet(s, "Alarms", profile=with_emails(profiles.DEVELOPMENT), topic=topic)
+    assert alarm_set.service_unavailable is None and alarm_set.key is None and alarm_set.topic is topic
+    template = Template.from_stack(s)
+    template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 0)
+    template.resource_count_is("AWS::SNS::Subscription", 0)  # a topic you bring keeps its own subscriptions
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+
+
+def test_alarm_set_attributes_after_monitoring():
+    s = stack()
+    network = SecureVpc(s, "Network", profile=profiles.DEVELOPMENT)
+    alarm_set = AlarmSet(s, "Alarms", profile=profiles.DEVELOPMENT).monitor(network)
+    assert set(alarm_set.alarms) == {
+        "Unit/Network/NatGateway1PortAllocationErrors",
+        "Unit/Network/NatGateway1PacketsDropped",
+    }
+    assert alarm_set.critical_alarms == [alarm_set.alarms["Unit/Network/NatGateway1PortAllocationErrors"]]
+    assert alarm_set.service_unavailable is not None
+
+
+def test_handlers_table_covers_library_constructs():
+    assert set(HANDLERS) == {SecureVpc, cdk.aws_ec2.Vpc, WafProtection, FargateWebService, AuroraCluster, RedisCache, CdnBucket, AuthPool}
+
+
+def test_profile_rejects_bad_alarm_settings():
+    with pytest.raises(ConfigurationError, match=r"alarms.waf_blocked_percent"):
+        dataclasses.replace(profiles.PRODUCTION.alarms, waf_blocked_percent=0)
+    with pytest.raises(ConfigurationError, match=r"alarms.emails"):
+        dataclasses.replace(profiles.PRODUCTION.alarms, emails=("not-an-address",))
+    with pytest.raises(ConfigurationError, match=r"alarms.connections_percent"):
+        dataclasses.replace(profiles.PRODUCTION.alarms, connections_percent=0)
+    with pytest.raises(ConfigurationError, match=r"alarms.replica_lag_ms"):
+        dataclasses.replace(profiles.PRODUCTION.alarms, replica_lag_ms=0)
+    with pytest.raises(ConfigurationError, match=r"alarms.sign_in_failure_percent"):
+        dataclasses.replace(profiles.PRODUCTION.alarms, sign_in_failure_percent=101)
+
+
+def test_cross_region_waf_gets_dashboard_only():
+    app = cdk.App()
+    profile = support.profile_for_tests("production")
+    edge = EnvironmentStack(app, "Edge", profile=profile, env=cdk.Environment(account=support.TEST_ACCOUNT, region="us-east-1"))
+    waf = WafProtection(edge, "Waf", profile=profile, web_acl_scope="CLOUDFRONT")
+    monitoring = EnvironmentStack(app, "Monitoring", profile=profile)
+    alarm_set = AlarmSet(monitoring, "Alarms", profile=profile).monitor(waf)
+    assert alarm_set.alarms == {}
+    template = Template.from_stack(monitoring)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 0)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Dashboard", {"DashboardBody": Match.any_value()}
+    )
+    assert "us-east-1" in json.dumps(template.to_json())
+
+
+# -------------------------------------------------------------------------------------------- data, cache, sign-in, CDN
+def expression_of(alarm: dict) -> str:
+    return next(m["Expression"] for m in alarm["Metrics"] if m.get("ReturnData", True) and "Expression" in m)
+
+
+def stats(alarm: dict) -> list[dict]:
+    return [m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m]
+
+
+def named(template, name: str) -> dict:
+    (alarm,) = alarms_named(template, name)
+    return alarm
+
+
+def critical_ids(template) -> set[str]:
+    return {k for k, p in alarms(template).items() if p["AlarmDescription"].startswith("[critical]")}
+
+
+def expected_memory_gib(profile: profiles.EnvironmentProfile) -> float:
+    # Serverless v2: 2 GiB per ACU at maximum capacity; the provisioned presets use r7g.large (16 GiB).
+    if profile.database.serverless:
+        return 2.0 * profile.database.max_acu
+    assert profile.database.instance_class == "r7g.large"
+    return 16.0
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_data_stacks_have_no_cdk_nag_findings(data_result, preset):
+    assert data_result.error is None, data_result.error
+    assert data_result.findings_for(preset) == []
+    edge = edge_name(data_result.stacks[preset].stack_name)
+    assert [f for f in data_result.findings if f.path.split("/")[0] == edge] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_data_stacks_cfn_lint_clean(data_result, preset):
+    stack = data_result.stacks[preset]
+    edge = stack.node.scope.node.find_child(edge_name(stack.node.id))
+    files = [data_result.template_file(preset), data_result.outdir / f"{edge.artifact_id}.template.json"]
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), *map(str, files)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_data_alarms_notify_and_treat_missing_data_explicitly(data_result, preset):
+    settings = profiles.PRESETS[preset].alarms
+    for template in (data_result.template(preset), edge_template(data_result, preset)):
+        found = alarms(template)
+        assert found
+        for alarm in found.values():
+            assert alarm["AlarmActions"] == alarm["OKActions"]
+            assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (
+                settings.evaluation_periods,
+                settings.datapoints_to_alarm,
+            )
+            assert alarm["TreatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_aurora_alarms_from_profile(data_result, preset):
+    profile = profiles.PRESETS[preset]
+    settings, db = profile.alarms, profile.database
+    template = data_result.template(preset)
+    (cluster_id,) = support.resources_of_type(template, "AWS::RDS::DBCluster")
+    names = {k for k in alarms(template) if "Database" in k}
+    expected = {"DbCpuHigh", "DbFreeableMemoryLow", "DbConnectionsHigh"}
+    expected |= {"DbReplicaLagHigh"} if db.readers else set()
+    expected |= {"DbCapacityAtMaximum"} if db.serverless else set()
+    assert {n for n in ("DbCpuHigh", "DbFreeableMemoryLow", "DbConnectionsHigh", "DbReplicaLagHigh", "DbCapacityAtMaximum")
+            if any(n in k for k in names)} == expected
+    assert len(names) == len(expected)
+    for name in expected:
+        alarm = named(template, name)
+        assert alarm["Namespace"] == "AWS/RDS"
+        assert alarm["Dimensions"] == [{"Name": "DBClusterIdentifier", "Value": {"Ref": cluster_id}}]
+        assert not alarm["AlarmDescription"].startswith("[critical]")
+
+    cpu = named(template, "DbCpuHigh")
+    assert (cpu["MetricName"], cpu["Statistic"], cpu["Threshold"]) == ("CPUUtilization", "Maximum", settings.cpu_percent)
+    memory_gib = expected_memory_gib(profile)
+    free = named(template, "DbFreeableMemoryLow")
+    assert (free["MetricName"], free["Statistic"], free["ComparisonOperator"]) == ("FreeableMemory", "Minimum", "LessThanThreshold")
+    assert free["Threshold"] == round(memory_gib * 2**30 * (100 - settings.memory_percent) / 100)
+    max_connections = min(int(memory_gib * 2**30) // 9_531_392, 2000 if db.serverless and db.min_acu <= 0.5 else 5000)
+    connections = named(template, "DbConnectionsHigh")
+    assert (connections["MetricName"], connections["Statistic"]) == ("DatabaseConnections", "Maximum")
+    assert connections["Threshold"] == round(max_connections * settings.connections_percent / 100)
+    if db.readers:
+        lag = named(template, "DbReplicaLagHigh")
+        assert (lag["MetricName"], lag["Threshold"]) == ("AuroraReplicaLag", settings.replica_lag_ms)
+    if db.serverless:
+        acu = named(template, "DbCapacityAtMaximum")
+        assert (acu["MetricName"], acu["Statistic"], acu["ComparisonOperator"], acu["Threshold"]) == (
+            "ACUUtilization",
+            "Maximum",
+            "GreaterThanOrEqualToThreshold",
+            ACU_AT_MAX_PERCENT,
+        )
+
+
+def test_estimated_max_connections_matches_aurora_formula():
+    assert estimated_max_connections(16) == 1802  # db.r7g.large, as RDS reports it
+    assert estimated_max_connections(4) == 450
+    assert estimated_max_connections(512) == 5000
+    assert estimated_max_connections(64, cap=2000) == 2000
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_redis_alarms_cover_every_member_cluster(data_result, preset):
+    profile = profiles.PRESETS[preset]
+    settings = profile.alarms
+    template = data_result.template(preset)
+    (group_id,) = support.resources_of_type(template, "AWS::ElastiCache::ReplicationGroup")
+    members = [{"Fn::Join": ["", [{"Ref": group_id}, f"-{i:03d}"]]} for i in range(1, profile.cache.replicas + 2)]
+    expected = {
+        "CacheEngineCpuHigh": ("EngineCPUUtilization", "Maximum", "MAX", settings.cpu_percent),
+        "CacheMemoryHigh": ("DatabaseMemoryUsagePercentage", "Maximum", "MAX", settings.memory_percent),
+        "CacheEvictions": ("Evictions", "Sum", "SUM", 0),
+    }
+    if profile.cache.replicas:
+        expected["CacheReplicationLagHigh"] = ("ReplicationLag", "Maximum", "MAX", settings.replica_lag_ms / 1000)
+    else:
+        assert alarms_named(template, "CacheReplicationLag") == []
+    assert len([k for k in alarms(template) if "Cache" in k]) == len(expected)
+    for name, (metric, statistic, function, threshold) in expected.items():
+        alarm = named(template, name)
+        assert alarm["Threshold"] == threshold
+        assert expression_of(alarm).startswith(f"{function}([")
+        assert [(m["Metric"]["MetricName"], m["Stat"]) for m in stats(alarm)] == [(metric, statistic)] * len(members)
+        assert [m["Metric"]["Dimensions"] for m in stats(alarm)] == [[{"Name": "CacheClusterId", "Value": v}] for v in members]
+        assert not alarm["AlarmDescription"].startswith("[critical]")
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_auth_alarms_for_the_web_client(data_result, preset):
+    settings = profiles.PRESETS[preset].alarms
+    template = data_result.template(preset)
+    (pool_id,) = support.resources_of_type(template, "AWS::Cognito::UserPool")
+    (client_id,) = support.resources_of_type(template, "AWS::Cognito::UserPoolClient")
+    dimensions = [{"Name": "UserPool", "Value": {"Ref": pool_id}}, {"Name": "UserPoolClient", "Value": {"Ref": client_id}}]
+    throttled = named(template, "AuthThrottled")
+    assert throttled["Threshold"] == 0 and throttled["AlarmDescription"].startswith("[critical]")
+    assert metric_names(throttled) == {"SignInThrottles", "TokenRefreshThrottles", "SignUpThrottles"}
+    failures = named(template, "SignInFailuresHigh")
+    assert failures["Threshold"] == settings.sign_in_failure_percent
+    assert not failures["AlarmDescription"].startswith("[critical]")
+    assert sorted(m["Stat"] for m in stats(failures)) == ["SampleCount", "Sum"]
+    assert metric_names(failures) == {"SignInSuccesses"}
+    assert f"attempts >= {max(1, settings.min_requests)}" in expression_of(failures)
+    for alarm in (throttled, failures):
+        for stat in stats(alarm):
+            assert (stat["Metric"]["Namespace"], stat["Metric"]["Dimensions"]) == ("AWS/Cognito", dimensions)
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_cdn_alarms_from_a_us_east_1_alarm_set(data_result, preset):
+    settings = profiles.PRESETS[preset].alarms
+    template = edge_template(data_result, preset)
+    (distribution_id,) = support.resources_of_type(template, "AWS::CloudFront::Distribution")
+    (subscription,) = support.resources_of_type(template, "AWS::CloudFront::MonitoringSubscription").values()
+    assert subscription["Properties"] == {
+        "DistributionId": {"Ref": distribution_id},
+        "MonitoringSubscription": {"RealtimeMetricsSubscriptionConfig": {"RealtimeMetricsSubscriptionStatus": "Enabled"}},
+    }
+    dimensions = [{"Name": "DistributionId", "Value": {"Ref": distribution_id}}, {"Name": "Region", "Value": "Global"}]
+    rate = named(template, "Cdn5xxRate")
+    assert rate["Threshold"] == settings.error_rate_percent and rate["AlarmDescription"].startswith("[critical]")
+    assert metric_names(rate) == {"5xxErrorRate", "Requests"}
+    assert f">= {settings.min_requests}" in expression_of(rate)
+    assert all(s["Metric"]["Dimensions"] == dimensions for s in stats(rate))
+    latency = named(template, "CdnOriginLatencyP99High")
+    assert (latency["MetricName"], latency["ExtendedStatistic"], latency["Threshold"]) == ("OriginLatency", "p99", settings.latency_p99_ms)
+    assert latency["Dimensions"] == dimensions
+    assert set(alarms(template)) == {k for k in alarms(template) if "Cdn5xxRate" in k or "CdnOriginLatency" in k}
+    (composite,) = support.resources_of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
+    rule = json.dumps(composite["Properties"]["AlarmRule"])
+    assert [k for k in alarms(template) if k in rule] == [k for k in alarms(template) if "Cdn5xxRate" in k]
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_cdn_outside_us_east_1_gets_dashboard_widgets_only(data_result, preset):
+    template = data_result.template(preset)
+    assert alarms_named(template, "Cdn") == []
+    assert len(support.resources_of_type(template, "AWS::CloudFront::MonitoringSubscription")) == 1
+    (dashboard,) = support.resources_of_type(template, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert "AWS/CloudFront" in body and "OriginLatency" in body and "us-east-1" in body
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_data_composite_holds_exactly_the_critical_alarms(data_result, preset):
+    template = data_result.template(preset)
+    critical = critical_ids(template)
+    assert critical == {k for k in alarms(template) if "AuthThrottled" in k}
+    (composite,) = support.resources_of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
+    rule = json.dumps(composite["Properties"]["AlarmRule"])
+    assert {k for k in alarms(template) if k in rule} == critical
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_data_dashboard_shows_each_construct(data_result, preset):
+    (dashboard,) = support.resources_of_type(data_result.template(preset), "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for text in ("AWS/RDS", "FreeableMemory", "AWS/ElastiCache", "EngineCPUUtilization", "AWS/Cognito", "SignInSuccesses", "AWS/CloudFront"):
+        assert text in body
+
+
+def test_alarm_set_keys_and_critical_alarms_for_new_constructs():
+    s = stack()
+    profile = support.profile_for_tests("development")
+    network = SecureVpc(s, "Network", profile=profile)
+    database = AuroraCluster(s, "Database", profile=profile, vpc=network.vpc)
+    auth = AuthPool(s, "Auth", profile=profile, callback_urls=["https://www.example.com/callback"], logout_urls=[])
+    alarm_set = AlarmSet(s, "Alarms", profile=profile).monitor(database, auth)
+    assert set(alarm_set.alarms) == {
+        "Unit/Database/DbCpuHigh",
+        "Unit/Database/DbFreeableMemoryLow",
+        "Unit/Database/DbConnectionsHigh",
+        "Unit/Database/DbCapacityAtMaximum",
+        "Unit/Auth/AuthThrottled",
+        "Unit/Auth/SignInFailuresHigh",
+    }
+    assert alarm_set.critical_alarms == [alarm_set.alarms["Unit/Auth/AuthThrottled"]]
+
+
+def test_cdn_monitored_by_two_alarm_sets_gets_one_monitoring_subscription():
+    app = cdk.App()
+    profile = support.profile_for_tests("development")
+    edge = EnvironmentStack(app, "Edge", profile=profile, env=cdk.Environment(account=support.TEST_ACCOUNT, region="us-east-1"))
+    site = cdn(edge, profile)
+    AlarmSet(edge, "Alarms", profile=profile).monitor(site)
+    AlarmSet(edge, "MoreAlarms", profile=profile).monitor(site)
+    Template.from_stack(edge).resource_count_is("AWS::CloudFront::MonitoringSubscription", 1)
+
+
+def test_cdn_publishing_additional_metrics_itself_gets_no_second_subscription():
+    app = cdk.App()
+    profile = support.profile_for_tests("development")
+    edge = EnvironmentStack(app, "Edge", profile=profile, env=cdk.Environment(account=support.TEST_ACCOUNT, region="us-east-1"))
+    site = CdnBucket(edge, "Site", profile=profile, distribution_props={"publish_additional_metrics": True})
+    AlarmSet(edge, "Alarms", profile=profile).monitor(site)
+    template = Template.from_stack(edge)
+    template.resource_count_is("AWS::CloudFront::MonitoringSubscription", 1)
+    assert alarms_named(template, "CdnOriginLatencyP99High")
+
+
+def test_cross_region_aurora_gets_dashboard_only():
+    app = cdk.App()
+    profile = support.profile_for_tests("development")
+    data = EnvironmentStack(app, "Data", profile=profile)
+    network = SecureVpc(data, "Network", profile=profile)
+    database = AuroraCluster(data, "Database", profile=profile, vpc=network.vpc)
+    monitoring = EnvironmentStack(app, "Monitoring", profile=profile, env=cdk.Environment(account=support.TEST_ACCOUNT, region="us-east-1"), cross_region_references=True)
+    alarm_set = AlarmSet(monitoring, "Alarms", profile=profile).monitor(database)
+    assert alarm_set.alarms == {}

@@ -1,0 +1,448 @@
+"""AuroraCluster under every preset: engine, capacity, encryption, TLS, rotation, logs, protection."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Match, Template
+
+import support
+from finefinds_constructs import ConfigurationError, EnvironmentStack, profiles
+from finefinds_constructs.aurora_cluster import DEFAULT_PORT, POSTGRES_PROXY_PORT, AuroraCluster
+from finefinds_constructs.secure_vpc import SecureVpc
+
+PRESETS = support.PRESET_NAMES
+MANIFEST = Path(__file__).with_name("logical_ids_aurora.json")
+# Resource types whose logical ids must never change (a change replaces or orphans data).
+PINNED_TYPES = (
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::SecretsManager::Secret",
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+)
+
+
+def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    network = SecureVpc(stack, "Network", profile=profile)
+    database = AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc)
+    client = ec2.SecurityGroup(stack, "Client", vpc=network.vpc, description="an application")
+    database.allow_from(client)
+
+
+@pytest.fixture(scope="module")
+def synth():
+    result = support.synthesize("aurora", _build)
+    yield result
+    support.cleanup(result)
+
+
+def _profile(preset: str) -> profiles.EnvironmentProfile:
+    return support.profile_for_tests(preset)
+
+
+def _one(template: Template, resource_type: str, prefix: str = "Database") -> tuple[str, dict]:
+    found = {k: v for k, v in support.resources_of_type(template, resource_type).items() if k.startswith(prefix)}
+    assert len(found) == 1, f"expected one {resource_type}, found {list(found)}"
+    return next(iter(found.items()))
+
+
+def _cluster(template: Template) -> tuple[str, dict]:
+    return _one(template, "AWS::RDS::DBCluster")
+
+
+def _instances(template: Template) -> dict[str, dict]:
+    return support.resources_of_type(template, "AWS::RDS::DBInstance")
+
+
+def _getatt_arn(logical_id: str) -> dict:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+# ------------------------------------------------------------------------------ engine & capacity
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_engine_is_current_aurora_postgresql(synth, preset):
+    _, cluster = _cluster(synth.template(preset))
+    props = cluster["Properties"]
+    assert props["Engine"] == "aurora-postgresql"
+    major, minor = (int(x) for x in props["EngineVersion"].split("."))
+    # Scale-to-zero needs >= 16.3 (or 17.x); cfn-lint flags deprecated versions (tested below).
+    assert (major, minor) >= (16, 3)
+    assert props["Port"] == DEFAULT_PORT != 5432
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_capacity_follows_profile(synth, preset):
+    template = synth.template(preset)
+    db = _profile(preset).database
+    _, cluster = _cluster(template)
+    instances = _instances(template)
+    assert len(instances) == db.readers + 1
+    writers = [i for i in instances.values() if i["Properties"].get("PromotionTier", 0) == 0]
+    assert writers, "a writer (promotion tier 0) must exist"
+    if db.serverless:
+        scaling = cluster["Properties"]["ServerlessV2ScalingConfiguration"]
+        assert scaling["MinCapacity"] == db.min_acu
+        assert scaling["MaxCapacity"] == db.max_acu
+        if db.min_acu == 0:
+            assert scaling["SecondsUntilAutoPause"] == db.auto_pause_seconds
+        for instance in instances.values():
+            assert instance["Properties"]["DBInstanceClass"] == "db.serverless"
+    else:
+        assert "ServerlessV2ScalingConfiguration" not in cluster["Properties"]
+        for instance in instances.values():
+            assert instance["Properties"]["DBInstanceClass"] == f"db.{db.instance_class}"
+
+
+@pytest.mark.parametrize("preset", [p for p in PRESETS if profiles.PRESETS[p].database.serverless])
+def test_non_production_scales_to_zero_and_pauses(synth, preset):
+    _, cluster = _cluster(synth.template(preset))
+    scaling = cluster["Properties"]["ServerlessV2ScalingConfiguration"]
+    assert scaling["MinCapacity"] == 0
+    assert 300 <= scaling["SecondsUntilAutoPause"] <= 86400
+
+
+def test_production_is_provisioned_graviton_multi_az(synth):
+    template = synth.template("production")
+    instances = _instances(template)
+    assert len(instances) >= 2, "production needs at least one reader for Multi-AZ"
+    classes = {i["Properties"]["DBInstanceClass"] for i in instances.values()}
+    assert classes == {"db.r7g.large"}
+    zones = [i["Properties"]["AvailabilityZone"] for i in instances.values()]
+    assert len(set(zones)) == len(zones) == 3, f"writer and readers spread over the zones: {zones}"
+
+
+# ------------------------------------------------------------------------------ placement & network
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_cluster_in_isolated_subnets_not_public(synth, preset):
+    template = synth.template(preset)
+    _, group = _one(template, "AWS::RDS::DBSubnetGroup")
+    subnet_refs = [s["Ref"] for s in group["Properties"]["SubnetIds"]]
+    assert subnet_refs and all("IsolatedSubnet" in ref for ref in subnet_refs)
+    for instance in _instances(template).values():
+        assert instance["Properties"]["PubliclyAccessible"] is False
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_allow_from_makes_security_group_rules(synth, preset):
+    template = synth.template(preset)
+    sg_id, _ = _one(template, "AWS::EC2::SecurityGroup", prefix="DatabaseSecurityGroup")
+    client_id, _ = _one(template, "AWS::EC2::SecurityGroup", prefix="Client")
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {
+            "GroupId": {"Fn::GetAtt": [sg_id, "GroupId"]},
+            "SourceSecurityGroupId": {"Fn::GetAtt": [client_id, "GroupId"]},
+            "FromPort": DEFAULT_PORT,
+            "ToPort": DEFAULT_PORT,
+            "IpProtocol": "tcp",
+        },
+    )
+    ingress = support.resources_of_type(template, "AWS::EC2::SecurityGroupIngress")
+    for rule in ingress.values():
+        assert "CidrIp" not in rule["Properties"], "no CIDR-wide access to the database"
+
+
+# ------------------------------------------------------------------------------ encryption, TLS, auth
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_customer_managed_key_encrypts_everything(synth, preset):
+    template = synth.template(preset)
+    key_id, key = _one(template, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    _, cluster = _cluster(template)
+    props = cluster["Properties"]
+    assert props["StorageEncrypted"] is True
+    assert props["KmsKeyId"] == _getatt_arn(key_id)
+    assert props["PerformanceInsightsEnabled"] is True
+    assert props["PerformanceInsightsKmsKeyId"] == _getatt_arn(key_id)
+    _, secret = _one(template, "AWS::SecretsManager::Secret")
+    assert secret["Properties"]["KmsKeyId"] == _getatt_arn(key_id)
+    _, group = _one(template, "AWS::Logs::LogGroup")
+    assert group["Properties"]["KmsKeyId"] == _getatt_arn(key_id)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_tls_enforced_by_parameter_group(synth, preset):
+    template = synth.template(preset)
+    group_id, group = _one(template, "AWS::RDS::DBClusterParameterGroup")
+    assert group["Properties"]["Parameters"] == {"rds.force_ssl": "1"}
+    assert group["Properties"]["Family"].startswith("aurora-postgresql")
+    _, cluster = _cluster(template)
+    assert cluster["Properties"]["DBClusterParameterGroupName"] == {"Ref": group_id}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_iam_authentication_and_generated_credentials(synth, preset):
+    template = synth.template(preset)
+    secret_id, secret = _one(template, "AWS::SecretsManager::Secret")
+    assert "GenerateSecretString" in secret["Properties"]
+    _, cluster = _cluster(template)
+    props = cluster["Properties"]
+    assert props["EnableIAMDatabaseAuthentication"] is True
+    assert secret_id in json.dumps(props["MasterUserPassword"])
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_secret_rotation_schedule(synth, preset):
+    template = synth.template(preset)
+    attachment_id, _ = _one(template, "AWS::SecretsManager::SecretTargetAttachment")
+    _, schedule = _one(template, "AWS::SecretsManager::RotationSchedule")
+    props = schedule["Properties"]
+    assert props["SecretId"] == {"Ref": attachment_id}
+    assert props["RotationRules"]["ScheduleExpression"] == "rate(30 days)"
+    assert "RotationLambdaARN" in props
+    _, app = _one(template, "AWS::Serverless::Application")
+    assert app["Properties"]["Parameters"]["kmsKeyArn"] == _getatt_arn(_one(template, "AWS::KMS::Key")[0])
+
+
+# ------------------------------------------------------------------------------ backups, logs, monitoring
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_backups_follow_profile(synth, preset):
+    _, cluster = _cluster(synth.template(preset))
+    props = cluster["Properties"]
+    assert props["BackupRetentionPeriod"] == _profile(preset).database.backup_retention_days
+    assert props["PreferredBackupWindow"] == "02:00-03:00"
+    assert props["PreferredMaintenanceWindow"] == "sun:03:30-sun:04:30"
+    assert props["CopyTagsToSnapshot"] is True
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_postgresql_logs_exported_with_profile_retention(synth, preset):
+    template = synth.template(preset)
+    cluster_id, cluster = _cluster(template)
+    props = cluster["Properties"]
+    assert props["EnableCloudwatchLogsExports"] == ["postgresql"]
+    group_id, group = _one(template, "AWS::Logs::LogGroup")
+    assert group["Properties"]["LogGroupName"] == f"/aws/rds/cluster/{props['DBClusterIdentifier']}/postgresql"
+    assert group["Properties"]["RetentionInDays"] == _profile(preset).protection.log_retention_days
+    assert group_id in cluster.get("DependsOn", []), "the log group must exist before RDS writes to it"
+    assert not support.resources_of_type(template, "Custom::LogRetention"), "no log-retention Lambda"
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_enhanced_monitoring_and_performance_insights(synth, preset):
+    template = synth.template(preset)
+    role_id, role = _one(template, "AWS::IAM::Role", prefix="DatabaseMonitoringRole")
+    assert "ManagedPolicyArns" not in role["Properties"], "no AWS-managed policy"
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "monitoring.rds.amazonaws.com"
+    }
+    for instance in _instances(template).values():
+        assert instance["Properties"]["MonitoringInterval"] == 60
+        assert instance["Properties"]["MonitoringRoleArn"] == _getatt_arn(role_id)
+
+
+# ------------------------------------------------------------------------------ protection
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_deletion_protection_and_removal_policies(synth, preset):
+    template = synth.template(preset)
+    profile = _profile(preset)
+    _, cluster = _cluster(template)
+    _, key = _one(template, "AWS::KMS::Key")
+    _, secret = _one(template, "AWS::SecretsManager::Secret")
+    _, group = _one(template, "AWS::Logs::LogGroup")
+    if profile.is_retained:
+        assert cluster["Properties"]["DeletionProtection"] is profile.protection.deletion_protection
+        assert (cluster["DeletionPolicy"], cluster["UpdateReplacePolicy"]) == ("Snapshot", "Snapshot")
+        for resource in (key, secret, group):
+            assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    else:
+        assert cluster["Properties"]["DeletionProtection"] is False
+        assert (cluster["DeletionPolicy"], cluster["UpdateReplacePolicy"]) == ("Delete", "Delete")
+        for resource in (key, secret, group):
+            assert resource.get("DeletionPolicy", "Delete") == "Delete"
+
+
+def test_production_and_staging_are_protected(synth):
+    for preset in ("staging", "production"):
+        _, cluster = _cluster(synth.template(preset))
+        assert cluster["Properties"]["DeletionProtection"] is True
+        assert cluster["DeletionPolicy"] == "Snapshot"
+
+
+# ------------------------------------------------------------------------------ proxy
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_rds_proxy_per_profile(synth, preset):
+    template = synth.template(preset)
+    proxies = support.resources_of_type(template, "AWS::RDS::DBProxy")
+    if not _profile(preset).database.rds_proxy:
+        assert proxies == {}
+        return
+    (proxy_id, proxy), = proxies.items()
+    props = proxy["Properties"]
+    assert props["RequireTLS"] is True
+    assert props["EngineFamily"] == "POSTGRESQL"
+    assert [a["IAMAuth"] for a in props["Auth"]] == ["REQUIRED"]
+    assert props["DBProxyName"] != "Proxy", "proxy names are unique per cluster"
+    sg_id, _ = _one(template, "AWS::EC2::SecurityGroup", prefix="DatabaseProxySecurityGroup")
+    client_id, _ = _one(template, "AWS::EC2::SecurityGroup", prefix="Client")
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {
+            "GroupId": {"Fn::GetAtt": [sg_id, "GroupId"]},
+            "SourceSecurityGroupId": {"Fn::GetAtt": [client_id, "GroupId"]},
+            "FromPort": POSTGRES_PROXY_PORT,
+        },
+    )
+    role = support.resources_of_type(template, "AWS::IAM::Role")[props["RoleArn"]["Fn::GetAtt"][0]]
+    assert "Policies" not in role["Properties"], "no inline policy on the proxy role"
+
+
+# ------------------------------------------------------------------------------ compliance gates
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_cdk_nag_findings(synth, preset):
+    findings = synth.findings_for(preset)
+    assert findings == [], "\n".join(f"{f.pack} {f.rule} {f.path}" for f in findings)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", PRESETS)
+def test_cfn_lint_clean(synth, preset):
+    lint = Path(sys.executable).with_name("cfn-lint")
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [str(lint), str(synth.template_file(preset))], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _stateful_ids(template: Template) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {}
+    for resource_type in PINNED_TYPES:
+        ids[resource_type] = sorted(k for k in support.resources_of_type(template, resource_type) if k.startswith("Database"))
+    return ids
+
+
+def test_logical_ids_are_pinned(synth):
+    """Stateful logical ids never change; a rename must update the manifest on purpose.
+
+    To accept a deliberate change: ``UPDATE_LOGICAL_IDS=1 pytest tests/unit/test_aurora_cluster.py``
+    and explain the migration in the changelog.
+    """
+    actual = {preset: _stateful_ids(synth.template(preset)) for preset in PRESETS}
+    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
+        MANIFEST.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(MANIFEST.read_text())
+    assert actual == expected, f"stateful logical ids changed (a breaking change); see {MANIFEST.name}"
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+def _stack(preset: str = "development") -> tuple[cdk.Stack, profiles.EnvironmentProfile, ec2.IVpc]:
+    profile = _profile(preset)
+    stack = EnvironmentStack(cdk.App(), "Bad", profile=profile)
+    vpc = SecureVpc(stack, "Network", profile=profile).vpc
+    return stack, profile, vpc
+
+
+@pytest.mark.parametrize(
+    ("preset", "kwargs", "message"),
+    [
+        ("production", {"readers": 16}, "readers = 16 is not allowed; allowed: 0..15"),
+        ("production", {"readers": -1}, "readers = -1 is not allowed"),
+        ("production", {"instance_class": ""}, "instance_class = '' is not allowed"),
+        ("production", {"instance_class": "huge"}, "a provisioned cluster needs one"),
+        ("development", {"backup_retention_days": 0}, "backup_retention_days = 0 is not allowed; allowed: 1..35 days"),
+        ("production", {"backup_retention_days": 36}, "backup_retention_days = 36 is not allowed"),
+        ("development", {"database_name": "1app"}, "database_name = '1app' is not allowed; allowed: a PostgreSQL identifier"),
+        ("development", {"database_name": "my-db"}, "database_name = 'my-db' is not allowed"),
+        ("development", {"database_name": "x" * 64}, "database_name"),
+        ("development", {"database_name": "postgres"}, "database_name = 'postgres' is not allowed"),
+        ("development", {"master_username": "rdsadmin"}, "master_username = 'rdsadmin' is not allowed"),
+        ("development", {"master_username": "cluster_admin_user"}, "1-16 letters or digits"),
+        ("development", {"port": 80}, "port = 80 is not allowed; allowed: 1150..65535"),
+        ("development", {"rotation_days": 0}, "rotation_days = 0 is not allowed"),
+        ("development", {"proxy": True}, "a 0-ACU cluster would never pause"),
+        (
+            "development",
+            {"cluster_props": {"storage_encrypted": False}},
+            "cluster_props['storage_encrypted'] = False is not allowed",
+        ),
+        (
+            "development",
+            {"cluster_props": {"storage_encryption_key": None}},
+            "cluster_props['storage_encryption_key']",
+        ),
+        ("development", {"cluster_props": {"iam_authentication": False}}, "IAM database authentication is always on"),
+        ("development", {"cluster_props": {"parameter_group": None}}, "rds.force_ssl"),
+        ("development", {"cluster_props": {"deletion_protection": False}}, "profile.protection.deletion_protection"),
+        ("development", {"cluster_props": {"copy_tags_to_snapshots": True}}, "did you mean 'copy_tags_to_snapshot'?"),
+    ],
+)
+def test_bad_input_raises_configuration_error(preset, kwargs, message):
+    stack, profile, vpc = _stack(preset)
+    with pytest.raises(ConfigurationError) as info:
+        AuroraCluster(stack, "Database", profile=profile, vpc=vpc, **kwargs)
+    assert message in str(info.value)
+    assert "Bad/Database" in str(info.value), "the error names the construct"
+
+
+def test_profile_must_be_a_profile():
+    stack, _, vpc = _stack()
+    with pytest.raises(ConfigurationError, match="an EnvironmentProfile"):
+        AuroraCluster(stack, "Database", profile="production", vpc=vpc)  # type: ignore[arg-type]
+
+
+def test_vpc_needs_isolated_subnets_in_two_zones():
+    profile = _profile("development")
+    stack = EnvironmentStack(cdk.App(), "Bad", profile=profile)
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        availability_zones=list(profile.availability_zones),
+        subnet_configuration=[ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)],
+    )
+    with pytest.raises(ConfigurationError, match="isolated subnets in at least two availability zones"):
+        AuroraCluster(stack, "Database", profile=profile, vpc=vpc)
+
+
+def test_allow_from_peer_and_bad_peer():
+    stack, profile, vpc = _stack("qa")
+    database = AuroraCluster(
+        stack,
+        "Database",
+        profile=dataclasses.replace(profile, database=dataclasses.replace(profile.database, min_acu=0.5)),
+        vpc=vpc,
+        proxy=True,
+        cluster_props={"storage_type": cdk.aws_rds.DBClusterStorageType.AURORA_IOPT1, "cluster_identifier": "QA-Orders"},
+    )
+    database.allow_from(ec2.Peer.ipv4("10.20.0.0/16"))
+    with pytest.raises(ConfigurationError, match="peer"):
+        database.allow_from("10.0.0.0/8")  # type: ignore[arg-type]
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        Match.object_like(
+            {"SecurityGroupIngress": Match.array_with([Match.object_like({"CidrIp": "10.20.0.0/16", "FromPort": DEFAULT_PORT})])}
+        ),
+    )
+    template.has_resource_properties(
+        "AWS::RDS::DBCluster",
+        {"StorageType": "aurora-iopt1", "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4}},
+    )
+    assert database.proxy is not None
+    template.has_resource_properties("AWS::RDS::DBCluster", {"DBClusterIdentifier": "qa-orders"})
+    template.has_resource_properties("AWS::Logs::LogGroup", {"LogGroupName": "/aws/rds/cluster/qa-orders/postgresql"})

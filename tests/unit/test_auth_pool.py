@@ -1,0 +1,352 @@
+"""AuthPool under every preset, asserted on the synthesized template."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_cognito as cognito
+from aws_cdk.assertions import Template
+
+import support
+from finefinds_constructs import ConfigurationError, EnvironmentStack, compliance, profiles
+from finefinds_constructs.auth_pool import PASSWORD_MIN_LENGTH, AuthPool
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = Path(__file__).with_name("logical_ids_auth_pool.json")
+PRESETS = support.PRESET_NAMES
+# The user pool holds the users; the client id is configured into front ends.
+STATEFUL = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient")
+
+CALLBACKS = ["https://www.example.com/auth/callback", "http://localhost:3000/auth/callback"]
+LOGOUTS = ["https://www.example.com/", "http://127.0.0.1:3000/"]
+GROUPS = ("admin", "seller", "customer")
+POOLS: dict[str, dict[str, AuthPool]] = {}
+
+
+def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    POOLS[profile.name] = {
+        # "Shop": groups and a managed-login domain.
+        "Shop": AuthPool(
+            stack,
+            "Shop",
+            profile=profile,
+            callback_urls=CALLBACKS,
+            logout_urls=LOGOUTS,
+            groups=GROUPS,
+            domain_prefix=f"finefinds-shop-{profile.name}",
+        ),
+        # "Staff": the presets set no domain prefix, so no domain.
+        "Staff": AuthPool(stack, "Staff", profile=profile, callback_urls=CALLBACKS[:1], logout_urls=[], self_sign_up=False),
+    }
+
+
+@pytest.fixture(scope="module")
+def synthesized():
+    """Given two AuthPools per preset, when the app is synthesized with the four packs on."""
+    result = support.synthesize("AuthPool", build)
+    yield result
+    support.cleanup(result)
+
+
+def one(template, resource_type: str, prefix: str) -> tuple[str, dict]:
+    found = {k: v for k, v in support.resources_of_type(template, resource_type).items() if k.startswith(prefix)}
+    assert len(found) == 1, (prefix, list(found))
+    return next(iter(found.items()))
+
+
+def pool(template, name: str = "Shop") -> dict:
+    return one(template, "AWS::Cognito::UserPool", f"{name}UserPool")[1]
+
+
+def client(template, name: str = "Shop") -> dict:
+    return one(template, "AWS::Cognito::UserPoolClient", f"{name}WebClient")[1]["Properties"]
+
+
+# ------------------------------------------------------------------------------ the user pool
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_mfa_per_profile_totp_only(synthesized, preset):
+    expected = "ON" if profiles.PRESETS[preset].auth.mfa == "REQUIRED" else "OPTIONAL"
+    for name in ("Shop", "Staff"):
+        props = pool(synthesized.template(preset), name)["Properties"]
+        assert props["MfaConfiguration"] == expected
+        assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]  # TOTP; no SMS
+        assert "SmsConfiguration" not in props
+    assert (expected == "ON") is (preset == "production")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_password_policy(synthesized, preset):
+    policy = pool(synthesized.template(preset))["Properties"]["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] == PASSWORD_MIN_LENGTH >= 12
+    for rule in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"):
+        assert policy[rule] is True, rule
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_email_sign_in_verification_and_recovery(synthesized, preset):
+    props = pool(synthesized.template(preset))["Properties"]
+    assert props["UsernameAttributes"] == ["email"]
+    assert props["UsernameConfiguration"] == {"CaseSensitive": False}
+    assert props["AutoVerifiedAttributes"] == ["email"]
+    assert props["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
+    assert props["AccountRecoverySetting"] == {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]}
+    assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": False}
+    staff = pool(synthesized.template(preset), "Staff")["Properties"]
+    assert staff["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_threat_protection_per_profile(synthesized, preset):
+    mode = profiles.PRESETS[preset].auth.threat_protection
+    assert mode in ("AUDIT", "ENFORCED")  # every preset keeps threat protection on
+    props = pool(synthesized.template(preset))["Properties"]
+    assert props["UserPoolTier"] == "PLUS"  # threat protection needs the Plus plan
+    assert props["UserPoolAddOns"] == {
+        "AdvancedSecurityMode": mode,
+        "AdvancedSecurityAdditionalFlows": {"CustomAuthMode": mode},
+    }
+    assert (mode == "ENFORCED") is (preset == "production")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_deletion_protection_and_removal_policy(synthesized, preset):
+    profile = profiles.PRESETS[preset]
+    resource = pool(synthesized.template(preset))
+    assert resource["Properties"]["DeletionProtection"] == ("ACTIVE" if profile.protection.deletion_protection else "INACTIVE")
+    assert resource["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    assert resource["UpdateReplacePolicy"] == resource["DeletionPolicy"]
+    assert profile.is_retained is (preset in ("staging", "production"))
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_organisation_tags(synthesized, preset):
+    tags = pool(synthesized.template(preset))["Properties"]["UserPoolTags"]
+    assert tags["Environment"] == preset
+    assert tags["Project"] == "FineFinds"
+
+
+# ------------------------------------------------------------------------------ the client
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_client_code_grant_without_secret(synthesized, preset):
+    props = client(synthesized.template(preset))
+    assert props["GenerateSecret"] is False
+    assert props["AllowedOAuthFlows"] == ["code"]  # no implicit, no client credentials
+    assert props["AllowedOAuthFlowsUserPoolClient"] is True
+    assert props["AllowedOAuthScopes"] == ["openid", "email", "profile"]
+    assert props["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    assert props["SupportedIdentityProviders"] == ["COGNITO"]
+    assert props["PreventUserExistenceErrors"] == "ENABLED"
+    assert props["EnableTokenRevocation"] is True
+    assert props["CallbackURLs"] == CALLBACKS
+    assert props["LogoutURLs"] == LOGOUTS
+    assert "LogoutURLs" not in client(synthesized.template(preset), "Staff")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_token_validity(synthesized, preset):
+    props = client(synthesized.template(preset))
+    assert props["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "minutes"}
+    assert props["AccessTokenValidity"] == 60
+    assert props["IdTokenValidity"] == 60
+    assert props["RefreshTokenValidity"] == 30 * 24 * 60
+
+
+# ------------------------------------------------------------------------------ groups and domain
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_groups(synthesized, preset):
+    template = synthesized.template(preset)
+    pool_id, _ = one(template, "AWS::Cognito::UserPool", "ShopUserPool")
+    groups = support.resources_of_type(template, "AWS::Cognito::UserPoolGroup")
+    found = sorted((g["Properties"]["Precedence"], g["Properties"]["GroupName"]) for g in groups.values())
+    assert found == list(enumerate(GROUPS))
+    assert all(g["Properties"]["UserPoolId"] == {"Ref": pool_id} for g in groups.values())
+    assert set(POOLS[preset]["Shop"].groups) == set(GROUPS)
+    assert POOLS[preset]["Staff"].groups == {}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_managed_login_domain(synthesized, preset):
+    template = synthesized.template(preset)
+    pool_id, _ = one(template, "AWS::Cognito::UserPool", "ShopUserPool")
+    client_id, _ = one(template, "AWS::Cognito::UserPoolClient", "ShopWebClient")
+    domains = support.resources_of_type(template, "AWS::Cognito::UserPoolDomain")
+    assert [d["Properties"] for d in domains.values()] == [
+        {"Domain": f"finefinds-shop-{preset}", "ManagedLoginVersion": 2, "UserPoolId": {"Ref": pool_id}}
+    ]
+    (branding,) = support.resources_of_type(template, "AWS::Cognito::ManagedLoginBranding").values()
+    assert branding["Properties"] == {"ClientId": {"Ref": client_id}, "UseCognitoProvidedValues": True, "UserPoolId": {"Ref": pool_id}}
+    assert POOLS[preset]["Shop"].domain is not None
+    assert POOLS[preset]["Staff"].domain is None  # no prefix in the profile, none given
+    assert profiles.PRESETS[preset].auth.domain_prefix is None
+
+
+def test_domain_prefix_from_the_profile():
+    profile = dataclasses.replace(
+        support.profile_for_tests("qa"), auth=profiles.AuthSettings(domain_prefix="finefinds-qa")
+    )
+    stack = EnvironmentStack(cdk.App(), "Prefix", profile=profile)
+    auth = AuthPool(stack, "Auth", profile=profile, callback_urls=CALLBACKS, logout_urls=[])
+    Template.from_stack(stack).has_resource_properties("AWS::Cognito::UserPoolDomain", {"Domain": "finefinds-qa"})
+    assert auth.domain is not None
+
+
+# ------------------------------------------------------------------------------ gates
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_cdk_nag_findings(synthesized, preset):
+    assert synthesized.templates.get(preset) is not None, synthesized.error
+    assert synthesized.findings_for(preset) == []
+
+
+def test_no_findings_at_all(synthesized):
+    assert synthesized.error is None, synthesized.error
+    assert synthesized.findings == []
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_mfa_acknowledgement_only_where_the_profile_makes_mfa_optional(synthesized, preset):
+    node = synthesized.stacks[preset].node.find_child("Shop").node.find_child("UserPool").node.default_child
+    keys = {k.split("::", 1)[-1] for m in node.node.metadata if m.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY for k in m.data}
+    assert ("AwsSolutions-COG2" in keys) is (profiles.PRESETS[preset].auth.mfa == "OPTIONAL")
+    assert "AwsSolutions-COG8" not in keys  # threat protection is on in every preset
+
+
+def test_cfn_lint_clean(synthesized):
+    files = [str(synthesized.template_file(p)) for p in PRESETS]
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *files], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_logical_ids_are_pinned(synthesized):
+    """The user pool's (and client's) logical ids never change; a rename must update the manifest.
+
+    To accept a deliberate change: ``UPDATE_LOGICAL_IDS=1 pytest tests/unit/test_auth_pool.py``.
+    """
+    actual = {
+        preset: {t: sorted(support.resources_of_type(synthesized.template(preset), t)) for t in STATEFUL} for preset in PRESETS
+    }
+    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
+        MANIFEST.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(MANIFEST.read_text())
+    assert actual == expected, f"stateful logical ids changed (a breaking change); see {MANIFEST.name}"
+
+
+def test_threat_protection_off_uses_essentials_and_is_acknowledged():
+    """Given a profile that turns threat protection off, then Essentials, no add-ons, no findings."""
+    outdir = tempfile.mkdtemp(prefix="ff-auth-off-")
+    try:
+        app = cdk.App(outdir=outdir)
+        profile = dataclasses.replace(
+            support.profile_for_tests("sandbox"), auth=profiles.AuthSettings(mfa="OPTIONAL", threat_protection="OFF")
+        )
+        stack = EnvironmentStack(app, "NoThreatProtection", profile=profile)
+        AuthPool(stack, "Auth", profile=profile, callback_urls=CALLBACKS, logout_urls=[])
+        compliance.enable(app)
+        app.synth()
+        assert compliance.read_findings(outdir) == []
+        template = json.loads((Path(outdir) / "NoThreatProtection.template.json").read_text())
+        (user_pool,) = [v for v in template["Resources"].values() if v["Type"] == "AWS::Cognito::UserPool"]
+        assert user_pool["Properties"]["UserPoolTier"] == "ESSENTIALS"
+        assert user_pool["Properties"].get("UserPoolAddOns", {}).get("AdvancedSecurityMode", "OFF") == "OFF"
+    finally:
+        shutil.rmtree(outdir, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+def _stack(preset: str = "development") -> tuple[cdk.Stack, profiles.EnvironmentProfile]:
+    profile = support.profile_for_tests(preset)
+    return EnvironmentStack(cdk.App(), "Bad", profile=profile), profile
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter", "text"),
+    [
+        ({"callback_urls": ["http://www.example.com/callback"]}, "callback_urls", "http://www.example.com/callback"),
+        ({"logout_urls": ["http://shop.example.com/"]}, "logout_urls", "http://shop.example.com/"),
+        ({"callback_urls": ["https://www.example.com/#/callback"]}, "callback_urls", "fragment"),
+        ({"callback_urls": ["ftp://www.example.com/"]}, "callback_urls", "ftp://www.example.com/"),
+        ({"callback_urls": ["www.example.com/callback"]}, "callback_urls", "www.example.com/callback"),
+        ({"callback_urls": []}, "callback_urls", "at least one"),
+        ({"callback_urls": "https://www.example.com/"}, "callback_urls", "a list"),
+        ({"callback_urls": ["https://a.example.com/", "https://a.example.com/"]}, "callback_urls", "each URL once"),
+        ({"groups": ["admin", "bad name"]}, "groups", "bad name"),
+        ({"groups": ["admin", "Admin"]}, "groups", "each group once"),
+        ({"groups": "admin"}, "groups", "a list"),
+        ({"domain_prefix": "my-cognito-login"}, "domain_prefix", "cognito"),
+        ({"domain_prefix": "Shop_Login"}, "domain_prefix", "lowercase"),
+        ({"domain_prefix": "-shop"}, "domain_prefix", "hyphen"),
+        ({"user_pool_props": {"mfa": cognito.Mfa.OFF}}, "user_pool_props['mfa']", "auth.mfa"),
+        ({"user_pool_props": {"feature_plan": cognito.FeaturePlan.LITE}}, "user_pool_props['feature_plan']", "threat_protection"),
+        (
+            {"user_pool_props": {"password_policy": cognito.PasswordPolicy(min_length=8)}},
+            "user_pool_props['password_policy']",
+            "12",
+        ),
+        ({"user_pool_props": {"removal_policy": cdk.RemovalPolicy.DESTROY}}, "user_pool_props['removal_policy']", "retain_data"),
+        ({"user_pool_props": {"sign_in_aliasses": None}}, "user_pool_props['sign_in_aliasses']", "sign_in_aliases"),
+        ({"client_props": {"generate_secret": True}}, "client_props['generate_secret']", "PKCE"),
+        ({"client_props": {"o_auth": cognito.OAuthSettings()}}, "client_props['o_auth']", "authorization-code"),
+    ],
+)
+def test_bad_input_raises(kwargs, parameter, text):
+    stack, profile = _stack()
+    args = {"callback_urls": CALLBACKS, "logout_urls": LOGOUTS, **kwargs}
+    with pytest.raises(ConfigurationError) as info:
+        AuthPool(stack, "Auth", profile=profile, **args)
+    assert info.value.parameter == parameter
+    assert text in str(info.value)
+    assert "Bad/Auth" in str(info.value)
+
+
+def test_localhost_and_loopback_may_use_http():
+    stack, profile = _stack()
+    auth = AuthPool(
+        stack,
+        "Auth",
+        profile=profile,
+        callback_urls=["http://localhost/cb", "http://localhost:5173/cb", "http://127.0.0.1:8080/cb"],
+        logout_urls=["http://localhost:5173/"],
+    )
+    assert isinstance(auth.client, cognito.UserPoolClient) and isinstance(auth.user_pool, cognito.UserPool)
+
+
+def test_profile_is_required_and_typed():
+    stack, _ = _stack()
+    with pytest.raises(ConfigurationError, match="EnvironmentProfile"):
+        AuthPool(stack, "Auth", profile="production", callback_urls=CALLBACKS, logout_urls=[])  # type: ignore[arg-type]
+
+
+def test_overrides_reach_the_l2s():
+    stack, profile = _stack()
+    AuthPool(
+        stack,
+        "Auth",
+        profile=profile,
+        callback_urls=CALLBACKS,
+        logout_urls=[],
+        user_pool_props={"user_invitation": cognito.UserInvitationConfig(email_subject="Welcome to FineFinds")},
+        client_props={"refresh_token_validity": cdk.Duration.days(7)},
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool", {"AdminCreateUserConfig": {"InviteMessageTemplate": {"EmailSubject": "Welcome to FineFinds"}}}
+    )
+    template.has_resource_properties("AWS::Cognito::UserPoolClient", {"RefreshTokenValidity": 7 * 24 * 60})

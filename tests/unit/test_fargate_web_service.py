@@ -1,0 +1,633 @@
+"""FargateWebService under every preset: ALB, ingress, origin header, deployment, scaling, cost, logs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk.assertions import Template
+
+import support
+from finefinds_constructs import ConfigurationError, EnvironmentStack, profiles
+from finefinds_constructs._internal.regions import CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS, REGION_AZS
+from finefinds_constructs.fargate_web_service import (
+    ORIGIN_HEADER_NAME,
+    FargateWebService,
+    capacity_provider_strategies,
+    cloudfront_prefix_list_id,
+)
+from finefinds_constructs.secure_vpc import SecureVpc
+
+PRESETS = support.PRESET_NAMES
+IMAGE = "public.ecr.aws/nginx/nginx:stable"
+CERTIFICATE_ARN = f"arn:aws:acm:eu-west-1:{support.TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555"
+APP_SECRET_ARN = f"arn:aws:secretsmanager:eu-west-1:{support.TEST_ACCOUNT}:secret:app/api-key-AbCdEf"
+TLS13_POLICIES = ("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06")
+MANIFEST = Path(__file__).with_name("logical_ids_fargate.json")
+# Resource types whose logical ids must never change: data, keys, and what others point at (the
+# ALB's DNS name is the CDN's origin; the secret is the CDN's header value).
+PINNED_TYPES = (
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::Bucket",
+    "AWS::SecretsManager::Secret",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ECS::Service",
+)
+
+
+def _image() -> ecs.ContainerImage:
+    return ecs.ContainerImage.from_registry(IMAGE)
+
+
+def _certificate(stack: cdk.Stack) -> acm.ICertificate:
+    return acm.Certificate.from_certificate_arn(stack, "Certificate", CERTIFICATE_ARN)
+
+
+def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    """The default service: plain HTTP where the profile allows it, else HTTPS (production)."""
+    network = SecureVpc(stack, "Network", profile=profile)
+    certificate = None if profile.compute.allow_http else _certificate(stack)
+    FargateWebService(stack, "Web", profile=profile, vpc=network.vpc, image=_image(), certificate=certificate)
+
+
+def _build_variants(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    """HTTPS behind the CDN, HTTPS open to the internet, and (where allowed) HTTP open to it."""
+    network = SecureVpc(stack, "Network", profile=profile)
+    certificate = _certificate(stack)
+    secret = secretsmanager.Secret.from_secret_complete_arn(stack, "AppSecret", APP_SECRET_ARN)
+    FargateWebService(
+        stack,
+        "Https",
+        profile=profile,
+        vpc=network.vpc,
+        image=_image(),
+        certificate=certificate,
+        user="1000:1000",
+        environment={"LOG_LEVEL": "info"},
+        secrets={"API_KEY": ecs.Secret.from_secrets_manager(secret)},
+    )
+    FargateWebService(
+        stack, "Public", profile=profile, vpc=network, image=_image(), certificate=certificate,
+        public_load_balancer_ingress=True,
+    )
+    if profile.compute.allow_http:
+        FargateWebService(
+            stack, "PublicHttp", profile=profile, vpc=network, image=_image(), public_load_balancer_ingress=True
+        )
+
+
+@pytest.fixture(scope="module")
+def synth():
+    result = support.synthesize("fargate", _build)
+    yield result
+    support.cleanup(result)
+
+
+@pytest.fixture(scope="module")
+def variants():
+    result = support.synthesize("fargate-variants", _build_variants, ("development", "production"))
+    yield result
+    support.cleanup(result)
+
+
+def _profile(preset: str) -> profiles.EnvironmentProfile:
+    return support.profile_for_tests(preset)
+
+
+def _of_type(template: Template, resource_type: str, prefix: str = "Web") -> dict[str, dict]:
+    return {k: v for k, v in support.resources_of_type(template, resource_type).items() if k.startswith(prefix)}
+
+
+def _one(template: Template, resource_type: str, prefix: str = "Web") -> tuple[str, dict]:
+    found = _of_type(template, resource_type, prefix)
+    assert len(found) == 1, f"expected one {resource_type} under {prefix}, found {list(found)}"
+    return next(iter(found.items()))
+
+
+def _props(template: Template, resource_type: str, prefix: str = "Web") -> dict:
+    return _one(template, resource_type, prefix)[1]["Properties"]
+
+
+def _attributes(lb: dict) -> dict[str, str]:
+    return {a["Key"]: a["Value"] for a in lb["Properties"]["LoadBalancerAttributes"]}
+
+
+def _listeners(template: Template, prefix: str = "Web") -> dict[int, dict]:
+    return {v["Properties"]["Port"]: v["Properties"] for v in _of_type(template, "AWS::ElasticLoadBalancingV2::Listener", prefix).values()}
+
+
+def _ingress(template: Template, prefix: str = "Web") -> list[dict]:
+    """The load balancer security group's ingress rules, inline and standalone."""
+    lb_sg, group = _one(template, "AWS::EC2::SecurityGroup", f"{prefix}LoadBalancerSecurityGroup")
+    return list(group["Properties"].get("SecurityGroupIngress", [])) + [
+        v["Properties"]
+        for v in support.resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+        if v["Properties"]["GroupId"] == {"Fn::GetAtt": [lb_sg, "GroupId"]}
+    ]
+
+
+def _container(template: Template, prefix: str = "Web") -> dict:
+    (container,) = _props(template, "AWS::ECS::TaskDefinition", prefix)["ContainerDefinitions"]
+    return container
+
+
+# ------------------------------------------------------------------------------ cluster & service
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_cluster_has_container_insights_and_fargate_capacity_providers(synth, preset):
+    template = synth.template(preset)
+    cluster = _props(template, "AWS::ECS::Cluster")
+    assert {"Name": "containerInsights", "Value": "enabled"} in cluster["ClusterSettings"]
+    association = _props(template, "AWS::ECS::ClusterCapacityProviderAssociations")
+    assert sorted(association["CapacityProviders"]) == ["FARGATE", "FARGATE_SPOT"]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_service_runs_in_private_subnets_without_public_ip(synth, preset):
+    template = synth.template(preset)
+    network = _props(template, "AWS::ECS::Service")["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["AssignPublicIp"] == "DISABLED"
+    private = {k for k in support.resources_of_type(template, "AWS::EC2::Subnet") if "PrivateSubnet" in k}
+    assert {s["Ref"] for s in network["Subnets"]} == private
+    lb = _props(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    public = {k for k in support.resources_of_type(template, "AWS::EC2::Subnet") if "PublicSubnet" in k}
+    assert lb["Scheme"] == "internet-facing"
+    assert {s["Ref"] for s in lb["Subnets"]} == public
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_deployment_circuit_breaker_grace_period_and_min_healthy(synth, preset):
+    compute = _profile(preset).compute
+    service = _props(synth.template(preset), "AWS::ECS::Service")
+    deployment = service["DeploymentConfiguration"]
+    assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert deployment["MaximumPercent"] == 200
+    assert deployment["MinimumHealthyPercent"] == (100 if compute.min_tasks >= 2 else 50)
+    assert service["HealthCheckGracePeriodSeconds"] == compute.health_check_grace_seconds
+    assert service["DeploymentController"] == {"Type": "ECS"}
+
+
+def test_production_never_drops_below_full_capacity_during_deploys(synth):
+    deployment = _props(synth.template("production"), "AWS::ECS::Service")["DeploymentConfiguration"]
+    assert deployment["MinimumHealthyPercent"] == 100
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_service_has_no_desired_count(synth, preset):
+    """A DesiredCount would reset the running task count on every deploy (aws-cdk #3919 / #11299)."""
+    service = _props(synth.template(preset), "AWS::ECS::Service")
+    assert "DesiredCount" not in service
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_ecs_exec_follows_profile(synth, preset):
+    compute = _profile(preset).compute
+    template = synth.template(preset)
+    assert _props(template, "AWS::ECS::Service")["EnableExecuteCommand"] is compute.enable_exec
+    policies = _of_type(template, "AWS::IAM::ManagedPolicy", "WebTaskRole")
+    if compute.enable_exec:
+        (policy,) = policies.values()
+        actions = json.dumps(policy["Properties"]["PolicyDocument"])
+        assert "ssmmessages:CreateControlChannel" in actions
+        # Sessions are encrypted with the service's key and logged to its log group.
+        config = _props(template, "AWS::ECS::Cluster")["Configuration"]["ExecuteCommandConfiguration"]
+        key, _ = _one(template, "AWS::KMS::Key", "WebKey")
+        group, _ = _one(template, "AWS::Logs::LogGroup")
+        assert config["KmsKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
+        assert config["LogConfiguration"]["CloudWatchLogGroupName"] == {"Ref": group}
+    else:
+        assert policies == {}, "the task role has nothing attached by default"
+
+
+# ------------------------------------------------------------------------------ cost levers
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_arm64_follows_profile(synth, preset):
+    task = _props(synth.template(preset), "AWS::ECS::TaskDefinition")
+    expected = "ARM64" if _profile(preset).compute.arm64 else "X86_64"
+    assert task["RuntimePlatform"] == {"CpuArchitecture": expected, "OperatingSystemFamily": "LINUX"}
+    assert task["RequiresCompatibilities"] == ["FARGATE"]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_task_size_follows_profile(synth, preset):
+    compute = _profile(preset).compute
+    task = _props(synth.template(preset), "AWS::ECS::TaskDefinition")
+    assert (task["Cpu"], task["Memory"]) == (str(compute.cpu), str(compute.memory_mib))
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_spot_share_follows_profile(synth, preset):
+    spot = _profile(preset).compute.spot_percent
+    strategy = {s["CapacityProvider"]: s for s in _props(synth.template(preset), "AWS::ECS::Service")["CapacityProviderStrategy"]}
+    if spot == 0:
+        assert set(strategy) == {"FARGATE"}
+    elif spot == 100:
+        assert set(strategy) == {"FARGATE_SPOT"}
+    else:
+        assert strategy["FARGATE"]["Weight"] == 100 - spot and strategy["FARGATE"]["Base"] == 1
+        assert strategy["FARGATE_SPOT"]["Weight"] == spot
+
+
+def test_spot_strategy_weights():
+    def render(percent):
+        return [(s.capacity_provider, s.weight, s.base) for s in capacity_provider_strategies(percent)]
+
+    assert render(0) == [("FARGATE", 1, None)]
+    assert render(100) == [("FARGATE_SPOT", 1, None)]
+    assert render(25) == [("FARGATE", 75, 1), ("FARGATE_SPOT", 25, None)]
+
+
+# ------------------------------------------------------------------------------ autoscaling
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_scaling_bounds_and_targets_follow_profile(synth, preset):
+    compute = _profile(preset).compute
+    template = synth.template(preset)
+    target = _props(template, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (compute.min_tasks, compute.max_tasks)
+    assert target["ScalableDimension"] == "ecs:service:DesiredCount"
+    targets = {
+        p["Properties"]["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]: p[
+            "Properties"
+        ]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"]
+        for p in _of_type(template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    }
+    expected = {
+        "ECSServiceAverageCPUUtilization": compute.cpu_target_percent,
+        "ECSServiceAverageMemoryUtilization": compute.memory_target_percent,
+    }
+    if compute.requests_per_target:
+        expected["ALBRequestCountPerTarget"] = compute.requests_per_target
+    assert targets == expected
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_auto_shutdown_schedules_follow_profile(synth, preset):
+    compute = _profile(preset).compute
+    target = _props(synth.template(preset), "AWS::ApplicationAutoScaling::ScalableTarget")
+    actions = {a["ScheduledActionName"]: a for a in target.get("ScheduledActions", [])}
+    if not compute.auto_shutdown:
+        assert actions == {}
+        return
+    assert actions["Shutdown"]["Schedule"] == compute.shutdown_schedule
+    assert actions["Shutdown"]["ScalableTargetAction"] == {"MinCapacity": 0, "MaxCapacity": 0}
+    assert actions["Startup"]["Schedule"] == compute.startup_schedule
+    assert actions["Startup"]["ScalableTargetAction"] == {"MinCapacity": compute.min_tasks, "MaxCapacity": compute.max_tasks}
+    assert {a["Timezone"] for a in actions.values()} == {compute.schedule_time_zone}
+
+
+def test_production_runs_around_the_clock(synth):
+    assert not _profile("production").compute.auto_shutdown
+    assert "ScheduledActions" not in _props(synth.template("production"), "AWS::ApplicationAutoScaling::ScalableTarget")
+
+
+# ------------------------------------------------------------------------------ container & logs
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_container_hardening(synth, preset):
+    container = _container(synth.template(preset))
+    assert container["ReadonlyRootFilesystem"] is True
+    assert container["Privileged"] is False
+    assert container["PortMappings"] == [{"ContainerPort": 8080, "Protocol": "tcp"}]
+    mounts = {m["ContainerPath"] for m in container["MountPoints"]}
+    assert "/tmp" in mounts
+    # ECS Exec's agent needs writable state directories on a read-only root.
+    assert ({"/var/lib/amazon", "/var/log/amazon"} <= mounts) is _profile(preset).compute.enable_exec
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_log_group_kms_encrypted_with_profile_retention(synth, preset):
+    template = synth.template(preset)
+    profile = _profile(preset)
+    key_id, key = _one(template, "AWS::KMS::Key", "WebKey")
+    _, group = _one(template, "AWS::Logs::LogGroup")
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert group["Properties"]["RetentionInDays"] == profile.protection.log_retention_days
+    assert key["Properties"]["EnableKeyRotation"] is True
+    services = [s["Principal"].get("Service") for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert f"logs.{profile.region}.amazonaws.com" in services
+    retained = "Retain" if profile.is_retained else "Delete"
+    assert group["DeletionPolicy"] == key["DeletionPolicy"] == retained
+    log_options = _container(template)["LogConfiguration"]
+    assert log_options["LogDriver"] == "awslogs"
+    assert log_options["Options"]["awslogs-group"] == {"Ref": _one(template, "AWS::Logs::LogGroup")[0]}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_execution_role_is_least_privilege_in_a_managed_policy(synth, preset):
+    template = synth.template(preset)
+    assert _of_type(template, "AWS::IAM::Policy") == {}, "no inline policies (NIST/PCI/HIPAA IAMNoInlinePolicy)"
+    (policy,) = _of_type(template, "AWS::IAM::ManagedPolicy", "WebExecutionRole").values()
+    group, _ = _one(template, "AWS::Logs::LogGroup")
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [group, "Arn"]},
+        }
+    ]
+
+
+def test_user_environment_and_secrets(variants):
+    template = variants.template("development")
+    container = _container(template, "Https")
+    assert container["User"] == "1000:1000"
+    assert container["Environment"] == [{"Name": "LOG_LEVEL", "Value": "info"}]
+    (secret,) = container["Secrets"]
+    assert secret["Name"] == "API_KEY"
+    (policy,) = _of_type(template, "AWS::IAM::ManagedPolicy", "HttpsExecutionRole").values()
+    statements = json.dumps(policy["Properties"]["PolicyDocument"])
+    assert "secretsmanager:GetSecretValue" in statements and APP_SECRET_ARN in statements
+
+
+# ------------------------------------------------------------------------------ load balancer
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_load_balancer_attributes(synth, preset):
+    profile = _profile(preset)
+    template = synth.template(preset)
+    _, lb = _one(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    attributes = _attributes(lb)
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert attributes["deletion_protection.enabled"] == str(profile.protection.deletion_protection).lower()
+    assert attributes["access_logs.s3.enabled"] == "true"
+    bucket_id, bucket = _one(template, "AWS::S3::Bucket", "WebAccessLogs")
+    assert attributes["access_logs.s3.bucket"] == {"Ref": bucket_id}
+    encryption = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"  # all ALB logs support
+    assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+    expirations = [r.get("ExpirationInDays") for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]]
+    assert profile.protection.log_retention_days in expirations
+    policy = json.dumps(_props(template, "AWS::S3::BucketPolicy", "WebAccessLogs"))
+    assert '"aws:SecureTransport": "false"' in policy
+
+
+@pytest.mark.parametrize("preset", ["development", "qa", "sandbox", "staging"])
+def test_plain_http_listener_where_profile_allows(synth, preset):
+    assert _profile(preset).compute.allow_http
+    listeners = _listeners(synth.template(preset))
+    assert set(listeners) == {80}
+    assert listeners[80]["Protocol"] == "HTTP"
+
+
+def test_production_gets_https_with_tls13_and_redirect(synth):
+    listeners = _listeners(synth.template("production"))
+    assert set(listeners) == {80, 443}
+    assert listeners[443]["Protocol"] == "HTTPS"
+    assert listeners[443]["SslPolicy"] in TLS13_POLICIES
+    assert listeners[443]["Certificates"] == [{"CertificateArn": CERTIFICATE_ARN}]
+    assert listeners[80]["DefaultActions"] == [
+        {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+    ]
+
+
+@pytest.mark.parametrize("preset", ["development", "production"])
+def test_certificate_gives_https_listener_and_redirect(variants, preset):
+    listeners = _listeners(variants.template(preset), "Https")
+    assert listeners[443]["SslPolicy"] in TLS13_POLICIES
+    assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
+    assert listeners[80]["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
+
+
+# ------------------------------------------------------------------------------ ingress & origin header
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_only_cloudfront_prefix_list_reaches_the_load_balancer(synth, preset):
+    profile = _profile(preset)
+    port = 80 if profile.compute.allow_http else 443
+    (rule,) = _ingress(synth.template(preset))
+    assert rule["SourcePrefixListId"] == CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS[profile.region]
+    assert (rule["FromPort"], rule["ToPort"], rule["IpProtocol"]) == (port, port, "tcp")
+    assert "CidrIp" not in rule
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_requests_without_origin_header_get_403(synth, preset):
+    template = synth.template(preset)
+    port = 80 if _profile(preset).compute.allow_http else 443
+    listener = _listeners(template)[port]
+    assert listener["DefaultActions"] == [
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403", "ContentType": "text/plain", "MessageBody": "Forbidden"}}
+    ]
+    (rule,) = _of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule").values()
+    (condition,) = rule["Properties"]["Conditions"]
+    assert condition["Field"] == "http-header"
+    assert condition["HttpHeaderConfig"]["HttpHeaderName"] == ORIGIN_HEADER_NAME == "X-Origin-Verify"
+    secret_id, secret = _one(template, "AWS::SecretsManager::Secret", "WebOriginSecret")
+    # A dynamic reference: the value is resolved by CloudFormation, never written into the template.
+    assert condition["HttpHeaderConfig"]["Values"] == [
+        {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": secret_id}, ":SecretString:::}}"]]}
+    ]
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    key_id, _ = _one(template, "AWS::KMS::Key", "WebKey")
+    assert secret["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    (action,) = rule["Properties"]["Actions"]
+    assert action["Type"] == "forward"
+
+
+def test_origin_header_attributes():
+    profile = _profile("development")
+    stack = EnvironmentStack(cdk.App(), "Attrs", profile=profile)
+    network = SecureVpc(stack, "Network", profile=profile)
+    web = FargateWebService(stack, "Web", profile=profile, vpc=network, image=_image())
+    assert web.origin_header_name == "X-Origin-Verify"
+    assert cdk.Token.is_unresolved(web.origin_header_value)
+    assert "{{resolve:secretsmanager:" in json.dumps(stack.resolve(web.origin_header_value))
+    assert web.origin_secret is not None
+    assert web.prefix_list_id == CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS["eu-west-1"]
+    for attribute in ("cluster", "service", "task_definition", "load_balancer", "listener", "log_group", "scaling"):
+        assert getattr(web, attribute) is not None
+
+
+@pytest.mark.parametrize("preset", ["development", "production"])
+def test_public_ingress_opens_listener_ports_without_header_rule(variants, preset):
+    template = variants.template(preset)
+    rules = _ingress(template, "Public")
+    assert sorted((r["FromPort"], r.get("CidrIp")) for r in rules) == [(80, "0.0.0.0/0"), (443, "0.0.0.0/0")]
+    assert not any("SourcePrefixListId" in r for r in rules)
+    assert _of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule", "Public") == {}
+    assert _of_type(template, "AWS::SecretsManager::Secret", "Public") == {}
+    assert _listeners(template, "Public")[443]["DefaultActions"][0]["Type"] == "forward"
+
+
+def test_public_http_only_where_allowed(variants):
+    template = variants.template("development")
+    rules = _ingress(template, "PublicHttp")
+    assert [(r["FromPort"], r["CidrIp"]) for r in rules] == [(80, "0.0.0.0/0")]
+    assert _listeners(template, "PublicHttp")[80]["DefaultActions"][0]["Type"] == "forward"
+
+
+def test_prefix_list_table_covers_every_supported_region():
+    assert set(CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS) == set(REGION_AZS)
+    assert all(pl.startswith("pl-") for pl in CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS.values())
+
+
+def test_environment_agnostic_stack_uses_a_region_mapping():
+    stack = cdk.Stack(cdk.App(), "Agnostic")
+    prefix_list = cloudfront_prefix_list_id(stack)
+    assert cdk.Token.is_unresolved(prefix_list)
+    assert stack.resolve(prefix_list) == {
+        "Fn::FindInMap": ["CloudFrontOriginFacingPrefixLists", {"Ref": "AWS::Region"}, "PrefixListId"]
+    }
+    mapping = Template.from_stack(stack).to_json()["Mappings"]["CloudFrontOriginFacingPrefixLists"]
+    assert mapping["eu-west-1"] == {"PrefixListId": "pl-4fa04526"}
+
+
+# ------------------------------------------------------------------------------ compliance gates
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_cdk_nag_findings(synth, preset):
+    findings = synth.findings_for(preset)
+    assert findings == [], "\n".join(f"{f.pack} {f.rule} {f.path}" for f in findings)
+
+
+@pytest.mark.parametrize("preset", ["development", "production"])
+def test_no_cdk_nag_findings_for_https_and_public_variants(variants, preset):
+    findings = variants.findings_for(preset)
+    assert findings == [], "\n".join(f"{f.pack} {f.rule} {f.path}" for f in findings)
+
+
+@pytest.mark.slow
+def test_cfn_lint_clean(synth, variants):
+    """Zero cfn-lint errors and warnings on every preset's template and the variants (one run: the
+    linter's start-up dominates)."""
+    lint = Path(sys.executable).with_name("cfn-lint")
+    root = Path(__file__).resolve().parents[2]
+    templates = [str(app.template_file(p)) for app in (synth, variants) for p in app.stacks]
+    run = subprocess.run([str(lint), *templates], cwd=root, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _pinned_ids(template: Template) -> dict[str, list[str]]:
+    return {t: sorted(_of_type(template, t)) for t in PINNED_TYPES}
+
+
+def test_logical_ids_are_pinned(synth):
+    """Stateful logical ids never change; a rename must update the manifest on purpose.
+
+    To accept a deliberate change: ``UPDATE_LOGICAL_IDS=1 pytest tests/unit/test_fargate_web_service.py``
+    and explain the migration in the changelog.
+    """
+    actual = {preset: _pinned_ids(synth.template(preset)) for preset in PRESETS}
+    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
+        MANIFEST.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(MANIFEST.read_text())
+    assert actual == expected, f"stateful logical ids changed (a breaking change); see {MANIFEST.name}"
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+def _stack(preset: str = "development") -> tuple[cdk.Stack, profiles.EnvironmentProfile, ec2.IVpc]:
+    profile = _profile(preset)
+    stack = EnvironmentStack(cdk.App(), "Bad", profile=profile)
+    vpc = SecureVpc(stack, "Network", profile=profile).vpc
+    return stack, profile, vpc
+
+
+@pytest.mark.parametrize(
+    ("preset", "kwargs", "message"),
+    [
+        ("production", {}, "certificate = None is not allowed"),
+        ("production", {}, "profile.compute.allow_http = false"),
+        ("development", {"container_port": 0}, "container_port = 0 is not allowed; allowed: an integer port 1..65535"),
+        ("development", {"container_port": 70000}, "container_port = 70000 is not allowed"),
+        ("development", {"container_port": "8080"}, "container_port = '8080' is not allowed"),
+        ("development", {"min_tasks": 5, "max_tasks": 2}, "min_tasks (5) <= max_tasks (2)"),
+        ("development", {"min_tasks": 3}, "min_tasks (3) <= max_tasks (2)"),
+        ("development", {"cpu": 300}, "cpu = 300 is not allowed"),
+        ("development", {"certificate": CERTIFICATE_ARN}, "certificate = 'str' is not allowed; allowed: an acm.ICertificate"),
+        ("development", {"health_check_path": "health"}, "health_check_path = 'health' is not allowed"),
+        ("development", {"environment": {"PORT": 8080}}, "environment"),
+        ("development", {"secrets": {"KEY": "plain"}}, "secrets"),
+        ("development", {"writable_paths": "/tmp"}, "writable_paths = '/tmp' is not allowed"),
+        ("development", {"service_props": {"desired_count": 2}}, "service_props['desired_count'] = 2 is not allowed"),
+        ("development", {"service_props": {"desired_count": 2}}, "aws-cdk #3919"),
+        ("development", {"service_props": {"circuit_breaker": None}}, "circuit breaker with rollback is always on"),
+        ("development", {"service_props": {"assign_public_ip": True}}, "private subnets"),
+        ("production", {"certificate": "CERT", "service_props": {"enable_execute_command": True}}, "profile turns ECS Exec off"),
+        ("development", {"service_props": {"desired_cont": 2}}, "did you mean 'desired_count'?"),
+        (
+            "development",
+            {"load_balancer_props": {"drop_invalid_header_fields": False}},
+            "load_balancer_props['drop_invalid_header_fields'] = False is not allowed",
+        ),
+        ("development", {"load_balancer_props": {"internet_facing": False}}, "internet-facing"),
+        ("staging", {"load_balancer_props": {"deletion_protection": False}}, "profile.protection.deletion_protection"),
+        ("development", {"task_definition_props": {"execution_role": None}}, "least-privilege"),
+    ],
+)
+def test_bad_input_raises_configuration_error(preset, kwargs, message):
+    stack, profile, vpc = _stack(preset)
+    if kwargs.get("certificate") == "CERT":
+        kwargs = {**kwargs, "certificate": _certificate(stack)}
+    with pytest.raises(ConfigurationError) as info:
+        FargateWebService(stack, "Web", profile=profile, vpc=vpc, image=_image(), **kwargs)
+    assert message in str(info.value)
+    assert "Bad/Web" in str(info.value), "the error names the construct"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"profile": "production"}, "profile = 'str' is not allowed; allowed: an EnvironmentProfile"),
+        ({"vpc": "vpc-123"}, "vpc = 'str' is not allowed; allowed: an ec2.IVpc or a SecureVpc"),
+        ({"image": "nginx"}, "image = 'str' is not allowed; allowed: an ecs.ContainerImage"),
+    ],
+)
+def test_wrong_types_raise_configuration_error(kwargs, message):
+    stack, profile, vpc = _stack()
+    arguments = {"profile": profile, "vpc": vpc, "image": _image(), **kwargs}
+    with pytest.raises(ConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        FargateWebService(stack, "Web", **arguments)
+
+
+def test_overrides_apply_and_relaxing_exec_off_is_allowed():
+    stack, profile, vpc = _stack("development")
+    web = FargateWebService(
+        stack,
+        "Web",
+        profile=dataclasses.replace(profile, compute=dataclasses.replace(profile.compute, arm64=False)),
+        vpc=vpc,
+        image=_image(),
+        container_port=3000,
+        readonly_root_filesystem=False,
+        min_tasks=2,
+        max_tasks=6,
+        service_props={"enable_execute_command": False},
+        load_balancer_props={"idle_timeout": cdk.Duration.seconds(120)},
+        task_definition_props={"ephemeral_storage_gib": 30},
+    )
+    template = Template.from_stack(stack)
+    service = _props(template, "AWS::ECS::Service")
+    assert service["EnableExecuteCommand"] is False
+    assert service["DeploymentConfiguration"]["MinimumHealthyPercent"] == 100  # two tasks or more
+    container = _container(template)
+    assert container["ReadonlyRootFilesystem"] is False and container["PortMappings"][0]["ContainerPort"] == 3000
+    task = _props(template, "AWS::ECS::TaskDefinition")
+    assert task["RuntimePlatform"]["CpuArchitecture"] == "X86_64"
+    assert task["EphemeralStorage"] == {"SizeInGiB": 30}
+    target = _props(template, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
+    assert _attributes(_one(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")[1])["idle_timeout.timeout_seconds"] == "120"
+    assert web.service_exec_enabled is False

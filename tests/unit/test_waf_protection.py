@@ -1,0 +1,372 @@
+"""WafProtection: synthesized under every preset with the four cdk-nag packs on."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk.assertions import Match, Template
+
+import support
+from finefinds_constructs import EnvironmentStack, profiles
+from finefinds_constructs.errors import ConfigurationError
+from finefinds_constructs.waf_protection import (
+    MANAGED_RULE_GROUPS,
+    RULE_PRIORITIES,
+    WafProtection,
+)
+
+ALLOWED = ["203.0.113.0/24", "2001:db8::/32"]
+BLOCKED = ["198.51.100.7/32"]
+ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef"
+USER_POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbCdEf123"
+BASE_GROUPS = [g for g in MANAGED_RULE_GROUPS if g != "AWSManagedRulesLinuxRuleSet"]
+
+
+def tuned(profile: profiles.EnvironmentProfile) -> profiles.EnvironmentProfile:
+    """The preset with every optional WAF feature on."""
+    waf = dataclasses.replace(
+        profile.waf,
+        rate_limit=100,
+        blocked_countries=("KP", "IR"),
+        linux_rules=True,
+        count_only_rules=("AWSManagedRulesCommonRuleSet", "AWSManagedRulesLinuxRuleSet"),
+    )
+    return dataclasses.replace(profile, waf=waf)
+
+
+def edge_stack_name(preset: str) -> str:
+    return f"WafEdge-{preset}"
+
+
+def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    waf = WafProtection(stack, "Waf", profile=profile, allowed_ips=ALLOWED, blocked_ips=BLOCKED)
+    alb = elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes(
+        stack, "Alb", load_balancer_arn=ALB_ARN, security_group_id="sg-0123456789abcdef0"
+    )
+    waf.associate(alb)
+    waf.associate(cognito.UserPool.from_user_pool_arn(stack, "UserPool", USER_POOL_ARN))
+    WafProtection(
+        stack,
+        "Tuned",
+        profile=tuned(profile),
+        client_ip_header="X-Forwarded-For",
+        rule_action_overrides={"AWSManagedRulesKnownBadInputsRuleSet": ["Host_localhost_HEADER"]},
+    )
+    # The documented CLOUDFRONT pattern: a sibling stack pinned to us-east-1.
+    edge = EnvironmentStack(
+        stack.node.scope,
+        edge_stack_name(profile.name),
+        profile=profile,
+        env=cdk.Environment(account=profile.account, region="us-east-1"),
+    )
+    WafProtection(edge, "EdgeWaf", profile=profile, web_acl_scope="CLOUDFRONT")
+
+
+@pytest.fixture(scope="module")
+def result():
+    synthesized = support.synthesize("Waf", build)
+    yield synthesized
+    support.cleanup(synthesized)
+
+
+def edge_template(result: support.Synthesized, preset: str) -> Template:
+    return Template.from_json(json.loads((result.outdir / f"{edge_stack_name(preset)}.template.json").read_text()))
+
+
+def web_acl(template: Template, prefix: str) -> dict:
+    acls = support.resources_of_type(template, "AWS::WAFv2::WebACL")
+    (acl,) = [v for k, v in acls.items() if k.startswith(prefix)]
+    return acl["Properties"]
+
+
+def rules_by_name(acl: dict) -> dict[str, dict]:
+    return {r["Name"]: r for r in acl["Rules"]}
+
+
+# -------------------------------------------------------------------------------------------- gates
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_no_cdk_nag_findings(result, preset):
+    assert result.error is None, result.error
+    findings = [f for f in result.findings if f.path.split("/")[0] in (f"Waf-{preset}", edge_stack_name(preset))]
+    assert findings == []
+
+
+def test_no_findings_at_all(result):
+    assert result.findings == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_cfn_lint_clean(result, preset):
+    files = [str(result.template_file(preset)), str(result.outdir / f"{edge_stack_name(preset)}.template.json")]
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), *files], capture_output=True, text=True, cwd=Path(__file__).parents[2]
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+# -------------------------------------------------------------------------------------------- rules
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_rules_in_fixed_priority_order(result, preset):
+    acl = web_acl(result.template(preset), "Waf")
+    names = [r["Name"] for r in sorted(acl["Rules"], key=lambda r: r["Priority"])]
+    assert names == ["AllowListedIps", "BlockListedIps", "RateLimitPerIp", *BASE_GROUPS]
+    for rule in acl["Rules"]:
+        assert rule["Priority"] == RULE_PRIORITIES[rule["Name"]]
+    assert acl["Scope"] == "REGIONAL"
+    assert acl["DefaultAction"] == {"Allow": {}}
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_managed_groups_block_by_default(result, preset):
+    rules = rules_by_name(web_acl(result.template(preset), "Waf"))
+    for group in BASE_GROUPS:
+        assert rules[group]["Statement"] == {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": group}}
+        assert rules[group]["OverrideAction"] == {"None": {}}
+    assert "AWSManagedRulesLinuxRuleSet" not in rules
+    assert "GeoBlock" not in rules
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_rate_limit_from_profile(result, preset):
+    rule = rules_by_name(web_acl(result.template(preset), "Waf"))["RateLimitPerIp"]
+    assert rule["Action"] == {"Block": {}}
+    assert rule["Statement"]["RateBasedStatement"] == {
+        "AggregateKeyType": "IP",
+        "EvaluationWindowSec": 300,
+        "Limit": profiles.PRESETS[preset].waf.rate_limit,
+    }
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_metrics_and_sampling_on_everywhere(result, preset):
+    for prefix in ("Waf", "Tuned"):
+        acl = web_acl(result.template(preset), prefix)
+        assert acl["VisibilityConfig"] == {
+            "CloudWatchMetricsEnabled": True,
+            "SampledRequestsEnabled": True,
+            "MetricName": acl["Name"],
+        }
+        for rule in acl["Rules"]:
+            assert rule["VisibilityConfig"] == {
+                "CloudWatchMetricsEnabled": True,
+                "SampledRequestsEnabled": True,
+                "MetricName": rule["Name"],
+            }
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_ip_sets_allow_first_then_deny(result, preset):
+    template = result.template(preset)
+    sets = support.resources_of_type(template, "AWS::WAFv2::IPSet")
+    by_id = {k: v["Properties"] for k, v in sets.items() if k.startswith("Waf")}
+    v4 = next(p for k, p in by_id.items() if "AllowListV4" in k)
+    v6 = next(p for k, p in by_id.items() if "AllowListV6" in k)
+    deny = next(p for k, p in by_id.items() if "DenyListV4" in k)
+    assert (v4["Addresses"], v4["IPAddressVersion"], v4["Scope"]) == (["203.0.113.0/24"], "IPV4", "REGIONAL")
+    assert (v6["Addresses"], v6["IPAddressVersion"]) == (["2001:db8::/32"], "IPV6")
+    assert deny["Addresses"] == BLOCKED
+    assert not any("DenyListV6" in k for k in by_id)
+    rules = rules_by_name(web_acl(template, "Waf"))
+    allow = rules["AllowListedIps"]
+    assert allow["Priority"] == 0 and allow["Action"] == {"Allow": {}}
+    assert len(allow["Statement"]["OrStatement"]["Statements"]) == 2
+    block = rules["BlockListedIps"]
+    assert block["Priority"] == 1 and block["Action"] == {"Block": {}}
+    assert "IPSetReferenceStatement" in block["Statement"]
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_geo_count_mode_linux_and_forwarded_ip(result, preset):
+    rules = rules_by_name(web_acl(result.template(preset), "Tuned"))
+    assert [r for r in RULE_PRIORITIES if r in rules] == ["GeoBlock", "RateLimitPerIp", *MANAGED_RULE_GROUPS]
+    geo = rules["GeoBlock"]
+    assert geo["Priority"] == 2 and geo["Action"] == {"Block": {}}
+    assert geo["Statement"]["GeoMatchStatement"]["CountryCodes"] == ["KP", "IR"]
+    rate = rules["RateLimitPerIp"]["Statement"]["RateBasedStatement"]
+    assert rate["Limit"] == 100
+    assert rate["AggregateKeyType"] == "FORWARDED_IP"
+    assert rate["ForwardedIPConfig"]["HeaderName"] == "X-Forwarded-For"
+    assert rules["AWSManagedRulesCommonRuleSet"]["OverrideAction"] == {"Count": {}}
+    assert rules["AWSManagedRulesLinuxRuleSet"]["OverrideAction"] == {"Count": {}}
+    assert rules["AWSManagedRulesSQLiRuleSet"]["OverrideAction"] == {"None": {}}
+    known_bad = rules["AWSManagedRulesKnownBadInputsRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+    assert known_bad["RuleActionOverrides"] == [{"Name": "Host_localhost_HEADER", "ActionToUse": {"Count": {}}}]
+    assert "RuleActionOverrides" not in rules["AWSManagedRulesSQLiRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+
+
+# -------------------------------------------------------------------------------------------- logging
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_log_group_prefix_encryption_retention(result, preset):
+    template = result.template(preset)
+    groups = support.resources_of_type(template, "AWS::Logs::LogGroup")
+    profile = profiles.PRESETS[preset]
+    assert len(groups) == 2
+    for logical_id, group in groups.items():
+        props = group["Properties"]
+        assert props["LogGroupName"].startswith("aws-waf-logs-")
+        assert "KmsKeyId" in props
+        assert props["RetentionInDays"] == profile.protection.log_retention_days
+        assert group["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_logging_configuration_redacts_credentials(result, preset):
+    template = result.template(preset)
+    configs = support.resources_of_type(template, "AWS::WAFv2::LoggingConfiguration")
+    assert len(configs) == 2
+    for config in configs.values():
+        props = config["Properties"]
+        assert props["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}, {"SingleHeader": {"Name": "cookie"}}]
+        destination = json.dumps(props["LogDestinationConfigs"])
+        assert ":log-group:" in destination and ":*" not in destination
+    template.has_resource_properties(
+        "AWS::WAFv2::LoggingConfiguration",
+        {"ResourceArn": {"Fn::GetAtt": [Match.string_like_regexp("^WafWebAcl"), "Arn"]}},
+    )
+
+
+# -------------------------------------------------------------------------------------------- associations
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_associations_alb_and_user_pool(result, preset):
+    associations = support.resources_of_type(result.template(preset), "AWS::WAFv2::WebACLAssociation")
+    arns = sorted(a["Properties"]["ResourceArn"] for a in associations.values())
+    assert arns == sorted([ALB_ARN, USER_POOL_ARN])
+    for association in associations.values():
+        assert association["Properties"]["WebACLArn"]["Fn::GetAtt"][0].startswith("WafWebAcl")
+
+
+# -------------------------------------------------------------------------------------------- CLOUDFRONT
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_cloudfront_scope_in_us_east_1_stack(result, preset):
+    template = edge_template(result, preset)
+    acl = web_acl(template, "EdgeWaf")
+    assert acl["Scope"] == "CLOUDFRONT"
+    template.has_resource_properties("AWS::Logs::LogGroup", {"LogGroupName": Match.string_like_regexp("^aws-waf-logs-")})
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {"KeyPolicy": {"Statement": Match.array_with([Match.object_like({"Principal": {"Service": "logs.us-east-1.amazonaws.com"}})])}},
+    )
+
+
+def test_cloudfront_scope_in_agnostic_stack_adds_region_rule():
+    app = cdk.App()
+    stack = cdk.Stack(app, "Agnostic")
+    WafProtection(stack, "Waf", profile=profiles.PRODUCTION, web_acl_scope="CLOUDFRONT")
+    rules = Template.from_stack(stack).to_json()["Rules"]
+    assert any("us-east-1" in json.dumps(rule) for rule in rules.values())
+
+
+def test_enabled_for_follows_profile():
+    assert WafProtection.enabled_for(profiles.PRODUCTION) is True
+    assert WafProtection.enabled_for(profiles.DEVELOPMENT) is False
+
+
+# -------------------------------------------------------------------------------------------- bad input
+def stack_in(region: str = "eu-west-1") -> cdk.Stack:
+    app = cdk.App()
+    profile = support.profile_for_tests("production")
+    return EnvironmentStack(app, "Bad", profile=profile, env=cdk.Environment(account=support.TEST_ACCOUNT, region=region))
+
+
+def test_cloudfront_scope_in_wrong_region_explains_fix():
+    with pytest.raises(ConfigurationError) as err:
+        WafProtection(stack_in("eu-west-1"), "Waf", profile=profiles.PRODUCTION, web_acl_scope="CLOUDFRONT")
+    message = str(err.value)
+    assert "us-east-1" in message and "cross_region_references=True" in message and "web_acl_arn" in message
+    assert "EnvironmentStack" in message
+
+
+def test_rate_limit_below_minimum():
+    with pytest.raises(ConfigurationError, match=r"rate_limit = 5 .*at least 10"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, rate_limit=5)
+    with pytest.raises(ConfigurationError, match=r"rate_limit"):
+        dataclasses.replace(profiles.PRODUCTION.waf, rate_limit=9)
+
+
+def test_unknown_count_only_rule_suggests_closest():
+    profile = dataclasses.replace(
+        profiles.PRODUCTION, waf=dataclasses.replace(profiles.PRODUCTION.waf, count_only_rules=("AWSManagedRulesCommonRuleset",))
+    )
+    with pytest.raises(ConfigurationError, match=r"did you mean 'AWSManagedRulesCommonRuleSet'\?"):
+        WafProtection(stack_in(), "Waf", profile=profile)
+
+
+def test_count_only_linux_requires_linux_rules():
+    with pytest.raises(ConfigurationError, match=r"linux_rules"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, count_only_rules=["AWSManagedRulesLinuxRuleSet"])
+
+
+def test_rule_action_overrides_checked():
+    with pytest.raises(ConfigurationError, match=r"rule_action_overrides = 'AWSManagedRulesSQLiRuleSt'.*did you mean"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, rule_action_overrides={"AWSManagedRulesSQLiRuleSt": ["SQLi_BODY"]})
+    with pytest.raises(ConfigurationError, match=r"a list of rule names"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, rule_action_overrides={"AWSManagedRulesSQLiRuleSet": "SQLi_BODY"})
+
+
+@pytest.mark.parametrize(
+    ("cidr", "expected"),
+    [("10.0.0.1/24", r"use '10.0.0.0/24'"), ("0.0.0.0/0", r"WAF rejects /0"), ("not-an-ip", r"network/prefix")],
+)
+def test_bad_cidrs(cidr, expected):
+    with pytest.raises(ConfigurationError, match=expected):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, blocked_ips=[cidr])
+
+
+def test_cidr_string_instead_of_list():
+    with pytest.raises(ConfigurationError, match=r"a list of CIDRs"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, allowed_ips="203.0.113.0/24")
+
+
+def test_bad_scope_suggests_closest():
+    with pytest.raises(ConfigurationError, match=r"did you mean 'REGIONAL'\?"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, web_acl_scope="regional")
+
+
+def test_web_acl_props_cannot_replace_rules_and_checks_keys():
+    with pytest.raises(ConfigurationError, match=r"web_acl_props\['rules'\]"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, web_acl_props={"rules": []})
+    with pytest.raises(ConfigurationError, match=r"did you mean 'description'\?"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, web_acl_props={"descripton": "x"})
+
+
+def test_associate_rejects_unsupported_resources():
+    stack = stack_in()
+    waf = WafProtection(stack, "Waf", profile=profiles.PRODUCTION)
+    nlb = elbv2.NetworkLoadBalancer.from_network_load_balancer_attributes(
+        stack, "Nlb", load_balancer_arn="arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/n/1"
+    )
+    with pytest.raises(ConfigurationError, match=r"INetworkLoadBalancer.*IApplicationLoadBalancer"):
+        waf.associate(nlb)
+    with pytest.raises(ConfigurationError, match=r"associate"):
+        waf.associate("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1")
+
+
+def test_associate_twice_and_cloudfront_association_rejected():
+    stack = stack_in()
+    waf = WafProtection(stack, "Waf", profile=profiles.PRODUCTION)
+    pool = cognito.UserPool.from_user_pool_arn(stack, "Pool", USER_POOL_ARN)
+    waf.associate(pool)
+    with pytest.raises(ConfigurationError, match=r"once per resource"):
+        waf.associate(pool)
+    edge = stack_in("us-east-1")
+    edge_waf = WafProtection(edge, "Waf", profile=profiles.PRODUCTION, web_acl_scope="CLOUDFRONT")
+    with pytest.raises(ConfigurationError, match=r"web_acl_id"):
+        edge_waf.associate(cognito.UserPool.from_user_pool_arn(edge, "Pool", USER_POOL_ARN))
+
+
+def test_metric_dimensions():
+    stack = stack_in()
+    waf = WafProtection(stack, "Waf", profile=profiles.PRODUCTION)
+    metric = waf.metric("BlockedRequests")
+    assert metric.namespace == "AWS/WAFV2"
+    assert set(metric.dimensions) == {"WebACL", "Rule", "Region"}
