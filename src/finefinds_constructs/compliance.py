@@ -25,6 +25,8 @@ import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
 
+from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, RESTRICT_DEFAULT_SG_PROVIDER
+
 __all__ = [
     "Acknowledgement",
     "Finding",
@@ -73,6 +75,11 @@ class Acknowledgement:
     fsbp_control: str
 
     @property
+    def is_checkov_skip(self) -> bool:
+        """A checkov check (``CKV_AWS_116``, ``CKV2_AWS_71``): written into the template as a skip."""
+        return self.rule.startswith(("CKV_", "CKV2_"))
+
+    @property
     def is_cdk_warning(self) -> bool:
         """A warning aws-cdk-lib itself annotates (``@aws-cdk/<module>:<id>``), not a cdk-nag rule."""
         return self.rule.startswith("@aws-cdk/")
@@ -82,6 +89,8 @@ class Acknowledgement:
         """The pack the rule belongs to (``AwsSolutions``, ``NIST.800.53.R5``, ..., or ``CDK``)."""
         if self.is_cdk_warning:
             return "CDK"
+        if self.is_checkov_skip:
+            return "checkov"
         head = self.rule.split("[", 1)[0]  # "[...]" narrows to one finding and may contain "::"
         if "::" in head:  # another validation plugin's rule, e.g. CloudFormation-Validate::W3010
             return head.split("::", 1)[0]
@@ -91,6 +100,20 @@ class Acknowledgement:
 def _same_reason(construct: str, path: str, packs: Iterable[str], rule_name: str, reason: str, fsbp: str) -> list[Acknowledgement]:
     """One acknowledgement per pack for a rule that several packs share under one name."""
     return [Acknowledgement(f"{pack}-{rule_name}", construct, path, reason, fsbp) for pack in packs]
+
+
+def _provider_skips(construct: str, provider: str, what: str) -> list[Acknowledgement]:
+    """checkov's Lambda checks on an aws-cdk-lib provider handler, with one shared reason."""
+    reason = (
+        f"aws-cdk-lib's own custom-resource provider ({what}): it runs only while CloudFormation creates, "
+        "updates or deletes the stack, handles no application data, and its code and role are owned by "
+        "aws-cdk-lib. A dead-letter queue, reserved concurrency or VPC placement would add cost and failure "
+        "modes to a deploy-time hook without protecting anything."
+    )
+    return [
+        Acknowledgement(check, construct, f"~/{provider}/Handler", reason, control)
+        for check, control in (("CKV_AWS_115", "Lambda.5"), ("CKV_AWS_116", "n/a"), ("CKV_AWS_117", "Lambda.3"))
+    ]
 
 
 _COMPLIANCE_PACKS = ("NIST.800.53.R5", "PCI.DSS.321", "HIPAA.Security")
@@ -126,6 +149,7 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "cannot expose a database to the internet.",
         "EC2.21",
     ),
+    *_provider_skips("SecureVpc", RESTRICT_DEFAULT_SG_PROVIDER, "removes every rule from the default security group"),
     # ---------------------------------------------------------------- FargateWebService
     # Entries in brackets apply only in the stated configuration; the access-log bucket is a
     # SecureBucket (purpose "logs") and carries that construct's acknowledgements.
@@ -347,6 +371,16 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "scoped to the source bucket and account; reads of it can be audited with CloudTrail S3 data events.",
         "S3.9",
     ),
+    *_provider_skips("SecureBucket[auto-delete]", AUTO_DELETE_OBJECTS_PROVIDER, "empties a bucket of a destroyable environment before deletion"),
+    Acknowledgement(
+        "CKV_AWS_18",
+        "SecureBucket[logs]",
+        "Bucket/Resource",
+        "A log bucket is the destination of access logs; logging it into itself creates a feedback loop "
+        "and into another bucket only moves the finding one bucket further (as for AwsSolutions-S1). "
+        "Writes are limited to the log-delivery services; reads can be audited with CloudTrail data events.",
+        "S3.9",
+    ),
     # CdnBucket
     Acknowledgement(
         "@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",
@@ -379,6 +413,15 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "customer traffic, and their owners accept the risk to save a web ACL per environment. The "
         "distribution still has AWS Shield Standard, HTTPS only, and a bucket readable only through "
         "Origin Access Control.",
+        "CloudFront.6",
+    ),
+    Acknowledgement(
+        "CKV_AWS_68",
+        "CdnBucket[without-web-acl]",
+        "Distribution/Resource",
+        "The same exception as AwsSolutions-CFR2: only where the profile sets waf.enabled = false (a "
+        "missing web ACL is otherwise a ConfigurationError); non-customer environments keep Shield "
+        "Standard, HTTPS only and Origin Access Control.",
         "CloudFront.6",
     ),
     Acknowledgement(
@@ -456,17 +499,39 @@ def apply_acknowledgements(construct: IConstruct, construct_type: str, values: M
         "account": spelled(stack.account, "AccountId"),
         **(values or {}),
     }
-    base = construct.node.path
-    # "." is the construct itself (for rules a stack-level plugin reports on the whole stack).
-    children = [("." if c is construct else c.node.path[len(base) + 1 :], c) for c in construct.node.find_all()]
     for ack in acknowledgements_for(construct_type):
-        matched = [c for rel, c in children if fnmatch.fnmatchcase(rel, ack.path)]
-        for target in matched:
+        for target in _matching(construct, stack, ack.path):
             if ack.is_cdk_warning:
                 cdk.Annotations.of(target).acknowledge_warning(ack.rule, ack.reason)
-                continue
-            rule = ack.rule.format_map(values)
-            cdk.Validations.of(target).acknowledge(cdk.Acknowledgment(id=rule, reason=ack.reason))
+            elif ack.is_checkov_skip:
+                _skip_checkov(target, ack)
+            else:
+                rule = ack.rule.format_map(values)
+                cdk.Validations.of(target).acknowledge(cdk.Acknowledgment(id=rule, reason=ack.reason))
+
+
+def _matching(construct: IConstruct, stack: cdk.Stack, pattern: str) -> list[IConstruct]:
+    """Constructs whose path relative to ``construct`` matches ``pattern``.
+
+    ``"."`` is the construct itself; ``"~/..."`` is relative to its stack instead, for the
+    stack-level singletons a construct causes (CDK's custom-resource providers).
+    """
+    base, root = (stack, pattern[2:]) if pattern.startswith("~/") else (construct, pattern)
+    prefix = len(base.node.path) + 1
+    return [
+        c
+        for c in base.node.find_all()
+        if fnmatch.fnmatchcase("." if c is base else c.node.path[prefix:], root)
+    ]
+
+
+def _skip_checkov(target: IConstruct, ack: Acknowledgement) -> None:
+    """Write a checkov skip (``Metadata.checkov.skip``) with the registry's reason on the resource."""
+    resource = target if isinstance(target, cdk.CfnResource) else target.node.default_child
+    if not isinstance(resource, cdk.CfnResource):
+        return
+    skips = [s for s in (resource.get_metadata("checkov") or {}).get("skip", []) if s.get("id") != ack.rule]
+    resource.add_metadata("checkov", {"skip": [*skips, {"id": ack.rule, "comment": ack.reason}]})
 
 
 def enable(scope: IConstruct, *, packs: Sequence[str] = tuple(PACKS), verbose: bool = False) -> None:

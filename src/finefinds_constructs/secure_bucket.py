@@ -12,6 +12,7 @@ from constructs import Construct
 
 from . import compliance
 from ._internal.logs import removal_policy
+from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, drop_redundant_dependency
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
 from .errors import ConfigurationError
@@ -206,7 +207,7 @@ class SecureBucket(Construct):
 
         self.bucket = s3.Bucket(self, "Bucket", **props)
         if props.get("auto_delete_objects"):
-            _drop_redundant_provider_dependency(self)
+            drop_redundant_dependency(self, AUTO_DELETE_OBJECTS_PROVIDER)
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "SecureBucket")
@@ -214,6 +215,8 @@ class SecureBucket(Construct):
             compliance.apply_acknowledgements(self, "SecureBucket[unreplicated]")
         if is_log:
             compliance.apply_acknowledgements(self, "SecureBucket[logs]")
+        if props.get("auto_delete_objects"):
+            compliance.apply_acknowledgements(self, "SecureBucket[auto-delete]")
 
     # ------------------------------------------------------------------------------------------
     def _check_encryption(self, props: Mapping[str, Any], is_log: bool) -> None:
@@ -277,13 +280,3 @@ class SecureBucket(Construct):
         return rules
 
 
-def _drop_redundant_provider_dependency(scope: Construct) -> None:
-    """Remove the DependsOn that aws-cdk-lib puts beside a GetAtt on the auto-delete provider.
-
-    The handler already references its role with Fn::GetAtt, so the DependsOn is redundant and
-    cfn-lint reports it (W3005); ordering is unchanged without it.
-    """
-    provider = cdk.Stack.of(scope).node.try_find_child("Custom::S3AutoDeleteObjectsCustomResourceProvider")
-    handler = provider.node.try_find_child("Handler") if provider else None
-    if isinstance(handler, cdk.CfnResource):
-        handler.add_deletion_override("DependsOn")

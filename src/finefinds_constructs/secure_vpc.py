@@ -14,6 +14,7 @@ from constructs import Construct
 
 from . import compliance
 from ._internal.logs import log_encryption_key, removal_policy, retention
+from ._internal.providers import RESTRICT_DEFAULT_SG_PROVIDER, drop_redundant_dependency
 from ._internal.props import merge_props, replace_checked
 from ._internal.tagging import apply_organisation_tags
 from .environment_stack import require_pinned_availability_zones
@@ -172,7 +173,7 @@ class SecureVpc(Construct):
             self._interface_endpoints() if with_endpoints else {}
         )
         self.isolated_acl = self._isolated_acl()
-        _drop_redundant_provider_dependency(self)
+        drop_redundant_dependency(self, RESTRICT_DEFAULT_SG_PROVIDER)
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "SecureVpc")
@@ -290,15 +291,4 @@ class SecureVpc(Construct):
             )
         return acl
 
-
-def _drop_redundant_provider_dependency(scope: Construct) -> None:
-    """Remove the DependsOn that aws-cdk-lib puts beside a GetAtt on the default-SG provider.
-
-    The handler already references the role with Fn::GetAtt, so the DependsOn is redundant and
-    cfn-lint reports it (W3005); ordering is unchanged without it.
-    """
-    provider = cdk.Stack.of(scope).node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
-    handler = provider.node.try_find_child("Handler") if provider else None
-    if isinstance(handler, cdk.CfnResource):
-        handler.add_deletion_override("DependsOn")
 

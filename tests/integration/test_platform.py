@@ -17,26 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = ROOT / "examples" / "platform"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 ENVIRONMENTS = ["development", "qa", "sandbox", "staging", "production"]
-
-
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory):
-    """Given the platform app, when the README's synth command runs, then this is what it made."""
-    outdir = tmp_path_factory.mktemp("platform") / "cdk.out"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), "--outdir", str(outdir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true"),
-    )
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    stacks = {
-        name: json.loads((outdir / a["properties"]["templateFile"]).read_text())
-        for name, a in manifest["artifacts"].items()
-        if a["type"] == "aws:cloudformation:stack"
-    }
-    return {"result": result, "outdir": outdir, "manifest": manifest, "stacks": stacks}
+CONCERNS = ["Network", "Data", "Application", "Identity", "Edge", "Monitoring"]
 
 
 def test_cdk_cli_is_the_pinned_2x_line():
@@ -102,9 +83,9 @@ def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
     from aws_cdk import aws_ec2 as ec2
 
     monkeypatch.syspath_prepend(str(PLATFORM))
-    import app as platform_app
+    import platform_stacks as platform_app
 
-    app = cdk.App(outdir=str(tmp_path))
+    app = cdk.App(outdir=str(tmp_path), context=support.RECOMMENDED_CONTEXT)
     for env in ENVIRONMENTS:
         platform_app.build_environment(app, profiles.EnvironmentProfile.from_file(PLATFORM / "env" / f"{env}.toml"))
     planted = cdk.Stack(app, "Planted")
@@ -113,7 +94,7 @@ def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     findings = compliance.read_findings(tmp_path)
-    assert {f.pack for f in findings} == set(compliance.PACKS)
+    assert set(compliance.PACKS) <= {f.pack for f in findings}
     assert {f.path.split("/")[0] for f in findings} == {"Planted"}
 
 
@@ -136,7 +117,7 @@ def test_single_environment_with_context(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     stacks = [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
-    assert stacks == ["FineFinds-Qa-Network"]
+    assert sorted(stacks) == sorted(f"FineFinds-Qa-{c}" for c in CONCERNS)
 
 
 def test_unknown_environment_fails_clearly(tmp_path):

@@ -1,0 +1,125 @@
+"""Environment differences, asserted on the synthesized platform where the design puts them."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ENVIRONMENTS
+
+#: Resource types that hold data or guard it: never replaced, retained where the profile retains.
+STATEFUL = (
+    "AWS::RDS::DBCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::S3::Bucket",
+    "AWS::Cognito::UserPool",
+    "AWS::KMS::Key",
+    "AWS::SecretsManager::Secret",
+)
+NON_PRODUCTION = ["development", "qa", "sandbox"]
+
+
+def resources(platform, env: str, concern: str | None = None, resource_type: str | None = None) -> dict:
+    found = {}
+    for name, template in platform["stacks"].items():
+        parts = name.split("-")
+        if parts[1].lower() != env or (concern and parts[2] != concern):
+            continue
+        for logical_id, resource in template["Resources"].items():
+            if resource_type is None or resource["Type"] == resource_type:
+                found[f"{name}/{logical_id}"] = resource
+    return found
+
+
+def count(platform, env, resource_type, concern=None) -> int:
+    return len(resources(platform, env, concern, resource_type))
+
+
+# ------------------------------------------------------------------------------ production
+
+
+def test_production_retains_every_stateful_resource(platform):
+    for resource_type in STATEFUL:
+        found = resources(platform, "production", resource_type=resource_type)
+        assert found, resource_type
+        for path, resource in found.items():
+            assert resource.get("DeletionPolicy") in ("Retain", "Snapshot"), path
+            assert resource.get("UpdateReplacePolicy") in ("Retain", "Snapshot"), path
+
+
+def test_production_deletion_protection(platform):
+    for resource in resources(platform, "production", resource_type="AWS::RDS::DBCluster").values():
+        assert resource["Properties"]["DeletionProtection"] is True
+    for resource in resources(platform, "production", resource_type="AWS::Cognito::UserPool").values():
+        assert resource["Properties"]["DeletionProtection"] == "ACTIVE"
+    for resource in resources(platform, "production", resource_type="AWS::ElasticLoadBalancingV2::LoadBalancer").values():
+        attributes = {a["Key"]: a["Value"] for a in resource["Properties"]["LoadBalancerAttributes"]}
+        assert attributes["deletion_protection.enabled"] == "true"
+
+
+def test_production_data_is_multi_az(platform):
+    (cache,) = resources(platform, "production", resource_type="AWS::ElastiCache::ReplicationGroup").values()
+    assert cache["Properties"]["MultiAZEnabled"] is True
+    assert cache["Properties"]["AutomaticFailoverEnabled"] is True
+    instances = resources(platform, "production", resource_type="AWS::RDS::DBInstance").values()
+    assert len(instances) >= 2
+    zones = {i["Properties"].get("AvailabilityZone") for i in instances}
+    assert len(zones) == len(instances), "writer and readers in different zones"
+    (cluster,) = resources(platform, "production", resource_type="AWS::RDS::DBCluster").values()
+    assert "ServerlessV2ScalingConfiguration" not in cluster["Properties"]
+
+
+def test_production_nat_per_az_and_waf_on(platform):
+    assert count(platform, "production", "AWS::EC2::NatGateway") == 3
+    assert count(platform, "production", "AWS::WAFv2::WebACL", "Application") == 1
+    assert count(platform, "production", "AWS::WAFv2::WebACL", "Identity") == 1
+    (edge_acl,) = resources(platform, "production", "Edge", "AWS::WAFv2::WebACL").values()
+    assert edge_acl["Properties"]["Scope"] == "CLOUDFRONT"
+    (distribution,) = resources(platform, "production", "Edge", "AWS::CloudFront::Distribution").values()
+    assert "WebACLId" in distribution["Properties"]["DistributionConfig"]
+
+
+def test_production_has_no_out_of_hours_schedule(platform):
+    for target in resources(platform, "production", resource_type="AWS::ApplicationAutoScaling::ScalableTarget").values():
+        assert not target["Properties"].get("ScheduledActions")
+
+
+# ------------------------------------------------------------------------------ non-production
+
+
+@pytest.mark.parametrize("env", NON_PRODUCTION)
+def test_non_production_destroys_stateful_resources(platform, env):
+    for resource_type in STATEFUL:
+        for path, resource in resources(platform, env, resource_type=resource_type).items():
+            assert resource.get("DeletionPolicy", "Delete") == "Delete", path
+
+
+@pytest.mark.parametrize("env", ["development", "qa", "sandbox", "staging"])
+def test_non_production_scales_to_zero_out_of_hours(platform, env):
+    (target,) = resources(platform, env, "Application", "AWS::ApplicationAutoScaling::ScalableTarget").values()
+    actions = target["Properties"]["ScheduledActions"]
+    assert any(a["ScalableTargetAction"].get("MaxCapacity") == 0 for a in actions)
+    assert any(a["ScalableTargetAction"].get("MinCapacity", 0) >= 1 for a in actions)
+    assert all(a.get("Timezone") for a in actions)
+
+
+@pytest.mark.parametrize("env", ["development", "qa", "sandbox", "staging"])
+def test_non_production_database_is_serverless_to_zero(platform, env):
+    (cluster,) = resources(platform, env, resource_type="AWS::RDS::DBCluster").values()
+    scaling = cluster["Properties"]["ServerlessV2ScalingConfiguration"]
+    assert scaling["MinCapacity"] == 0
+    assert scaling["SecondsUntilAutoPause"] >= 300
+
+
+@pytest.mark.parametrize("env", ["development", "qa", "sandbox", "staging"])
+def test_non_production_single_nat_and_no_waf(platform, env):
+    assert count(platform, env, "AWS::EC2::NatGateway") == 1
+    assert count(platform, env, "AWS::WAFv2::WebACL") == 0
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_environment_alarms_to_its_own_addresses(platform, env):
+    subscriptions = resources(platform, env, "Monitoring", "AWS::SNS::Subscription").values()
+    assert subscriptions
+    assert all(s["Properties"]["Protocol"] == "email" for s in subscriptions)
+    assert count(platform, env, "AWS::CloudWatch::Alarm", "Monitoring") >= 10
+    assert count(platform, env, "AWS::CloudWatch::CompositeAlarm", "Monitoring") == 1
