@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -71,21 +72,34 @@ def test_wheel_contents(wheel):
 
 CONSUMER_APP = textwrap.dedent(
     """
-    import json, sys
+    import sys
     import aws_cdk as cdk
-    from finefinds_constructs import ConfigurationError, EnvironmentProfile, EnvironmentStack, SecureVpc, compliance, profiles
+    from aws_cdk import aws_ecs as ecs
+    from finefinds_constructs import (
+        AuroraCluster, ConfigurationError, EnvironmentProfile, EnvironmentStack, FargateWebService,
+        SecureVpc, compliance, profiles,
+    )
 
+    # A team's own app: network, a web service open to the internet (no CDN) and its database.
     app = cdk.App(outdir=sys.argv[1])
     profile = EnvironmentProfile.from_file(sys.argv[2])
-    stack = EnvironmentStack(app, "Consumer-Network", profile=profile)
+    stack = EnvironmentStack(app, "Shop", profile=profile)
     network = SecureVpc(stack, "Network", profile=profile)
+    web = FargateWebService(
+        stack, "Web", profile=profile, vpc=network.vpc,
+        image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable-alpine"),
+        container_port=80, public_load_balancer_ingress=True,
+        writable_paths=("/tmp", "/var/cache/nginx", "/var/run"),
+    )
+    database = AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc)
+    database.allow_from(web.service)
     compliance.enable(app)
     app.synth()
     try:
         SecureVpc(stack, "Bad", profile=profiles.DEVELOPMENT, nat_gateways=0)
     except ConfigurationError as exc:
         print("rejected:", exc.parameter)
-    print("synthesized", type(network.vpc).__name__)
+    print("synthesized", type(network.vpc).__name__, type(web.service).__name__, type(database.cluster).__name__)
     """
 )
 
@@ -110,8 +124,14 @@ def test_wheel_in_a_fresh_venv_synthesizes_an_app_outside_the_repo(wheel, tmp_pa
         [str(python), "app.py", str(app_dir / "cdk.out"), "shop.toml"], cwd=app_dir, capture_output=True, text=True, env=env
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "synthesized Vpc" in result.stdout and "rejected: nat_gateways" in result.stdout
-    assert (app_dir / "cdk.out" / "Consumer-Network.template.json").is_file()
+    assert "synthesized Vpc FargateService DatabaseCluster" in result.stdout
+    assert "rejected: nat_gateways" in result.stdout
+    template = json.loads((app_dir / "cdk.out" / "Shop.template.json").read_text())
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert {"AWS::EC2::VPC", "AWS::ECS::Service", "AWS::RDS::DBCluster"} <= types
+    # The compliance gate ran in the consumer's app too (synthesis fails on a finding).
+    report = json.loads((app_dir / "cdk.out" / "validation-report.json").read_text())
+    assert all(p["conclusion"] == "success" for p in report["pluginReports"])
     # It imported the installed wheel, not the repository's sources.
     where = subprocess.run(
         [str(python), "-c", "import finefinds_constructs; print(finefinds_constructs.__file__)"],
