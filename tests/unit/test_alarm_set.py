@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -139,15 +136,9 @@ def test_no_cdk_nag_findings(result, preset):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_cfn_lint_clean(result, preset):
-    lint = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), str(result.template_file(preset))],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parents[2],
-    )
-    assert lint.returncode == 0, lint.stdout + lint.stderr
+def test_cfn_lint_clean(result):
+    code, output = support.cfn_lint(result.template_file(p) for p in support.PRESET_NAMES)
+    assert code == 0, output
 
 
 # -------------------------------------------------------------------------------------------- topic
@@ -398,18 +389,14 @@ def test_data_stacks_have_no_cdk_nag_findings(data_result, preset):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_data_stacks_cfn_lint_clean(data_result, preset):
-    stack = data_result.stacks[preset]
-    edge = stack.node.scope.node.find_child(edge_name(stack.node.id))
-    files = [data_result.template_file(preset), data_result.outdir / f"{edge.artifact_id}.template.json"]
-    lint = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), *map(str, files)],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parents[2],
-    )
-    assert lint.returncode == 0, lint.stdout + lint.stderr
+def test_data_stacks_cfn_lint_clean(data_result):
+    files = []
+    for preset in support.PRESET_NAMES:
+        stack = data_result.stacks[preset]
+        edge = stack.node.scope.node.find_child(edge_name(stack.node.id))
+        files += [data_result.template_file(preset), data_result.outdir / f"{edge.artifact_id}.template.json"]
+    code, output = support.cfn_lint(files)
+    assert code == 0, output
 
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
