@@ -26,6 +26,7 @@ DEV_DEPS = [
     "checkov>=3.2,<4",
     "sphinx>=7,<10",
     "furo>=2024.1.29",
+    "myst-parser>=3",
     "build>=1.2,<2",
     "uv>=0.5,<1",
 ]

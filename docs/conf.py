@@ -16,13 +16,15 @@ copyright = "2026, FineFinds Platform Engineering"
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
-    "sphinx.ext.viewcode",
+    "myst_parser",
     "finefinds_docs",
 ]
 
 html_theme = "furo"
 html_title = "finefinds-constructs"
 templates_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["finefinds.css"]
 exclude_patterns = ["_build"]
 
 napoleon_numpy_docstring = True

@@ -70,3 +70,50 @@ def test_public_callables_document_every_defaulted_parameter(name):
         section = re.search(rf"^{param.name} : .*?(?=^\S|\Z)", doc, re.S | re.M)
         assert section, f"{name}: parameter {param.name} is not documented"
         assert "Default:" in section.group(0), f"{name}: parameter {param.name} has no Default: line"
+
+
+@pytest.mark.slow
+def test_no_broken_internal_links(site):
+    """Every relative link of every page points at a page (and anchor) that exists."""
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.hrefs: list[str] = []
+            self.ids: set[str] = set()
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if attrs.get("id"):
+                self.ids.add(attrs["id"])
+            if tag == "a" and attrs.get("href"):
+                self.hrefs.append(attrs["href"])
+
+    parsed = {}
+    for page in site.rglob("*.html"):
+        parser = Links()
+        parser.feed(page.read_text())
+        parsed[page.resolve()] = parser
+    broken = []
+    for page, parser in parsed.items():
+        for href in parser.hrefs:
+            if re.match(r"^[a-z]+:", href) or href.startswith("#") and not href[1:]:
+                continue  # external (http:, mailto:) or a bare "#"
+            target, _, anchor = href.partition("#")
+            target_page = (page.parent / target).resolve() if target else page
+            if target_page.is_dir():
+                target_page = target_page / "index.html"
+            if not target_page.exists():
+                broken.append(f"{page.relative_to(site.resolve())}: {href}")
+            elif anchor and target_page in parsed and anchor not in parsed[target_page].ids:
+                broken.append(f"{page.relative_to(site.resolve())}: {href} (no such anchor)")
+    assert broken == []
+
+
+@pytest.mark.slow
+def test_platform_page_draws_every_environment_from_the_templates(site):
+    page = (site / "platform.html").read_text()
+    for env in ("production", "staging", "qa", "sandbox", "development"):
+        assert f'aria-label="FineFinds {env} stacks"' in page
+    assert "NAT gateway" in page and "CloudFront distribution" in page

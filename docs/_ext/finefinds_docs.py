@@ -4,11 +4,17 @@
     A settings table with one column per preset, from :mod:`finefinds_constructs.profiles`.
 ``.. compliance-matrix:: [Construct]``
     The acknowledgement registry: rule, pack, construct, resource, reason, FSBP control.
+``.. platform-diagram:: <environment>``
+    The reference platform's stacks and cross-stack references, drawn (SVG) from the
+    synthesized templates (the snapshots the test suite keeps equal to a fresh synth).
+``.. environment-differences::``
+    The settings whose values differ between the presets.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
@@ -97,7 +103,131 @@ class ComplianceMatrix(Directive):
         return [_table(header, rows, "compliance-matrix")]
 
 
+# ----------------------------------------------------------------------------------------------
+# The reference platform: diagrams and differences generated from the synthesized templates
+# ----------------------------------------------------------------------------------------------
+
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "tests" / "integration" / "__snapshots__" / "test_snapshots"
+CONCERNS = ("Network", "Data", "Application", "Identity", "Edge", "Monitoring")
+
+#: Resource types worth showing in a diagram box, with their label.
+KEY_RESOURCES = {
+    "AWS::EC2::VPC": "VPC",
+    "AWS::EC2::Subnet": "subnet",
+    "AWS::EC2::NatGateway": "NAT gateway",
+    "AWS::EC2::VPCEndpoint": "VPC endpoint",
+    "AWS::RDS::DBCluster": "Aurora cluster",
+    "AWS::RDS::DBInstance": "DB instance",
+    "AWS::RDS::DBProxy": "RDS Proxy",
+    "AWS::ElastiCache::ReplicationGroup": "Valkey replication group",
+    "AWS::ECS::Service": "Fargate service",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": "ALB",
+    "AWS::WAFv2::WebACL": "WAF web ACL",
+    "AWS::Cognito::UserPool": "user pool",
+    "AWS::CloudFront::Distribution": "CloudFront distribution",
+    "AWS::S3::Bucket": "S3 bucket",
+    "AWS::CloudWatch::Alarm": "alarm",
+    "AWS::CloudWatch::Dashboard": "dashboard",
+    "AWS::SNS::Topic": "SNS topic",
+    "AWS::KMS::Key": "KMS key",
+}
+
+
+def platform_graph(environment: str) -> tuple[dict[str, list[str]], set[tuple[str, str]]]:
+    """Per stack, its key resources; and the cross-stack references (consumer, producer)."""
+    import json
+    from collections import Counter
+
+    boxes: dict[str, list[str]] = {}
+    edges: set[tuple[str, str]] = set()
+    prefix = f"FineFinds-{environment.capitalize()}-"
+    for concern in CONCERNS:
+        path = SNAPSHOTS / f"test_template_snapshot[{environment}-{concern}].json"
+        template = json.loads(path.read_text())
+        counts = Counter(r["Type"] for r in template.get("Resources", {}).values())
+        boxes[concern] = [
+            f"{n} × {label}" if n > 1 else label for t, label in KEY_RESOURCES.items() if (n := counts.get(t))
+        ]
+        text = json.dumps(template)
+        for other in CONCERNS:
+            if other != concern and f'"StackName": "{prefix}{other}"' in text:
+                edges.add((concern, other))
+    return boxes, edges
+
+
+def platform_svg(environment: str) -> str:
+    """An SVG diagram of one environment's stacks and the references between them."""
+    from html import escape
+
+    boxes, edges = platform_graph(environment)
+    columns = {"Network": (0, 0), "Data": (1, 0), "Application": (2, 0), "Edge": (3, 0), "Identity": (1, 1), "Monitoring": (2, 1)}
+    width, gap_x, gap_y, line = 220, 60, 50, 16
+    heights = {c: 40 + line * len(boxes[c]) for c in CONCERNS}
+    row_height = [max(heights[c] for c in CONCERNS if columns[c][1] == r) for r in (0, 1)]
+    pos = {
+        c: (20 + columns[c][0] * (width + gap_x), 20 + (0 if columns[c][1] == 0 else row_height[0] + gap_y))
+        for c in CONCERNS
+    }
+    total_w = 20 + 4 * (width + gap_x)
+    total_h = 40 + row_height[0] + gap_y + row_height[1]
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {total_h}" role="img" '
+        f'aria-label="FineFinds {environment} stacks" class="platform-diagram" font-family="sans-serif" font-size="12">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#888"/></marker></defs>',
+    ]
+    for consumer, producer in sorted(edges):
+        (x1, y1), (x2, y2) = pos[consumer], pos[producer]
+        out.append(
+            f'<line x1="{x1 + width / 2}" y1="{y1 + 20}" x2="{x2 + width / 2}" y2="{y2 + 20}" stroke="#888" '
+            'stroke-dasharray="4 3" marker-end="url(#arrow)"/>'
+        )
+    for concern in CONCERNS:
+        x, y = pos[concern]
+        region = " (us-east-1)" if concern == "Edge" else ""
+        out.append(f'<rect x="{x}" y="{y}" width="{width}" height="{heights[concern]}" rx="8" fill="#f4f6fb" stroke="#3b5bdb"/>')
+        out.append(f'<text x="{x + 10}" y="{y + 22}" font-weight="bold">{escape(concern)}{region}</text>')
+        for i, item in enumerate(boxes[concern]):
+            out.append(f'<text x="{x + 14}" y="{y + 42 + i * line}">{escape(item)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def difference_rows() -> tuple[list[str], list[list[str]]]:
+    """Settings whose value differs between the presets, one column per preset."""
+    from finefinds_constructs import profiles
+
+    presets = profiles.PRESETS
+    sample = next(iter(presets.values()))
+    header = ["setting", *presets]
+    rows = []
+    sections = [""] + [f.name for f in dataclasses.fields(sample) if dataclasses.is_dataclass(getattr(sample, f.name))]
+    for section in sections:
+        obj = getattr(sample, section) if section else sample
+        for f in dataclasses.fields(obj):
+            if dataclasses.is_dataclass(getattr(obj, f.name)):
+                continue
+            values = [_fmt(getattr(getattr(p, section) if section else p, f.name)) for p in presets.values()]
+            if len(set(values)) > 1 and f.name != "name":
+                rows.append([f"{section}.{f.name}" if section else f.name, *values])
+    return header, rows
+
+
+class PlatformDiagram(Directive):
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        return [nodes.raw("", platform_svg(self.arguments[0]), format="html")]
+
+
+class EnvironmentDifferences(Directive):
+    def run(self) -> list[nodes.Node]:
+        return [_table(*difference_rows(), "environment-differences")]
+
+
 def setup(app):  # noqa: D103 - Sphinx hook
     app.add_directive("profile-defaults", ProfileDefaults)
     app.add_directive("compliance-matrix", ComplianceMatrix)
+    app.add_directive("platform-diagram", PlatformDiagram)
+    app.add_directive("environment-differences", EnvironmentDifferences)
     return {"version": "1", "parallel_read_safe": True}

@@ -1,0 +1,22 @@
+"""A first app in twenty lines: network, web service and database for one environment."""
+
+import aws_cdk as cdk
+from aws_cdk import aws_ecs as ecs
+
+from finefinds_constructs import AuroraCluster, EnvironmentStack, FargateWebService, SecureVpc, compliance, profiles
+
+app = cdk.App()
+profile = profiles.STAGING  # or EnvironmentProfile.from_file("env/staging.toml")
+stack = EnvironmentStack(app, "Shop-Staging", profile=profile)
+
+network = SecureVpc(stack, "Network", profile=profile)
+web = FargateWebService(
+    stack, "Web", profile=profile, vpc=network.vpc, public_load_balancer_ingress=True,
+    image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable-alpine"),
+    container_port=80, writable_paths=("/tmp", "/var/cache/nginx", "/var/run"),
+)
+database = AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc)
+database.allow_from(web.service)
+
+compliance.enable(app)  # cdk synth fails on any unacknowledged cdk-nag finding
+app.synth()
