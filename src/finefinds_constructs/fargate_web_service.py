@@ -612,6 +612,8 @@ class FargateWebService(Construct):
                     exclude_punctuation=True, include_space=False, password_length=48
                 ),
             )
+            # Kept with the environment's data: replacing it forces CloudFront and the ALB to agree anew.
+            self.origin_secret.apply_removal_policy(removal_policy(self.profile.is_retained))
             self.origin_header_name = ORIGIN_HEADER_NAME
             # A {{resolve:secretsmanager:...}} dynamic reference: resolved by CloudFormation, never
             # written into the template.
