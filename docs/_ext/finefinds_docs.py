@@ -86,10 +86,21 @@ def _row(cells: list[str]) -> nodes.row:
     return row
 
 
+SRC = Path(__file__).resolve().parents[2] / "src" / "finefinds_constructs"
+
+
+def _depends_on(directive: Directive, *paths: Path) -> None:
+    """Rebuild the page when the data it is generated from changes (Sphinx caches doctrees)."""
+    env = directive.state.document.settings.env
+    for path in paths:
+        env.note_dependency(str(path))
+
+
 class ProfileDefaults(Directive):
     optional_arguments = 1
 
     def run(self) -> list[nodes.Node]:
+        _depends_on(self, SRC / "profiles.py")
         return [_table(*settings_rows(self.arguments[0] if self.arguments else ""), "profile-defaults")]
 
 
@@ -97,6 +108,7 @@ class ComplianceMatrix(Directive):
     optional_arguments = 1
 
     def run(self) -> list[nodes.Node]:
+        _depends_on(self, SRC / "compliance.py")
         header, rows = compliance_rows(self.arguments[0] if self.arguments else "")
         if not rows:
             return [nodes.paragraph(text="No acknowledgements: every finding is fixed.")]
@@ -108,7 +120,13 @@ class ComplianceMatrix(Directive):
 # ----------------------------------------------------------------------------------------------
 
 SNAPSHOTS = Path(__file__).resolve().parents[2] / "tests" / "integration" / "__snapshots__" / "test_snapshots"
-CONCERNS = ("Network", "Data", "Application", "Identity", "Edge", "Monitoring")
+CONCERNS = ("Network", "Data", "Application", "Edge", "Dns", "Identity", "Monitoring", "Cost", "Audit", "Backup", "BackupDr")
+#: Where each stack's box goes: (column, row).
+LAYOUT = {
+    "Network": (0, 0), "Data": (1, 0), "Application": (2, 0), "Edge": (3, 0), "Dns": (4, 0),
+    "Identity": (0, 1), "Monitoring": (1, 1), "Cost": (2, 1), "Audit": (3, 1), "Backup": (4, 1), "BackupDr": (4, 2),
+}
+REGIONS = {"Edge": "us-east-1", "Dns": "us-east-1", "BackupDr": "DR region"}
 
 #: Resource types worth showing in a diagram box, with their label.
 KEY_RESOURCES = {
@@ -130,6 +148,15 @@ KEY_RESOURCES = {
     "AWS::CloudWatch::Dashboard": "dashboard",
     "AWS::SNS::Topic": "SNS topic",
     "AWS::KMS::Key": "KMS key",
+    "AWS::Route53::HostedZone": "hosted zone",
+    "AWS::Route53::RecordSet": "DNS record",
+    "AWS::CertificateManager::Certificate": "ACM certificate",
+    "AWS::CloudTrail::Trail": "CloudTrail trail",
+    "AWS::Config::ConfigRule": "Config rule",
+    "AWS::Backup::BackupVault": "backup vault",
+    "AWS::Backup::BackupPlan": "backup plan",
+    "AWS::Budgets::Budget": "budget",
+    "AWS::CE::AnomalyMonitor": "anomaly monitor",
 }
 
 
@@ -143,6 +170,8 @@ def platform_graph(environment: str) -> tuple[dict[str, list[str]], set[tuple[st
     prefix = f"FineFinds-{environment.capitalize()}-"
     for concern in CONCERNS:
         path = SNAPSHOTS / f"test_template_snapshot[{environment}-{concern}].json"
+        if not path.exists():
+            continue  # a stack this environment's profile does not switch on
         template = json.loads(path.read_text())
         counts = Counter(r["Type"] for r in template.get("Resources", {}).values())
         boxes[concern] = [
@@ -160,16 +189,18 @@ def platform_svg(environment: str) -> str:
     from html import escape
 
     boxes, edges = platform_graph(environment)
-    columns = {"Network": (0, 0), "Data": (1, 0), "Application": (2, 0), "Edge": (3, 0), "Identity": (1, 1), "Monitoring": (2, 1)}
-    width, gap_x, gap_y, line = 220, 60, 50, 16
-    heights = {c: 40 + line * len(boxes[c]) for c in CONCERNS}
-    row_height = [max(heights[c] for c in CONCERNS if columns[c][1] == r) for r in (0, 1)]
-    pos = {
-        c: (20 + columns[c][0] * (width + gap_x), 20 + (0 if columns[c][1] == 0 else row_height[0] + gap_y))
-        for c in CONCERNS
-    }
-    total_w = 20 + 4 * (width + gap_x)
-    total_h = 40 + row_height[0] + gap_y + row_height[1]
+    present = [c for c in CONCERNS if c in boxes]
+    width, gap_x, gap_y, line = 200, 40, 40, 15
+    heights = {c: 40 + line * len(boxes[c]) for c in present}
+    rows = sorted({LAYOUT[c][1] for c in present})
+    row_height = {r: max(heights[c] for c in present if LAYOUT[c][1] == r) for r in rows}
+    row_top, top = {}, 20
+    for r in rows:
+        row_top[r] = top
+        top += row_height[r] + gap_y
+    pos = {c: (20 + LAYOUT[c][0] * (width + gap_x), row_top[LAYOUT[c][1]]) for c in present}
+    total_w = 20 + 5 * (width + gap_x)
+    total_h = top
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w} {total_h}" role="img" '
         f'aria-label="FineFinds {environment} stacks" class="platform-diagram" font-family="sans-serif" font-size="12">',
@@ -182,9 +213,9 @@ def platform_svg(environment: str) -> str:
             f'<line x1="{x1 + width / 2}" y1="{y1 + 20}" x2="{x2 + width / 2}" y2="{y2 + 20}" stroke="#888" '
             'stroke-dasharray="4 3" marker-end="url(#arrow)"/>'
         )
-    for concern in CONCERNS:
+    for concern in present:
         x, y = pos[concern]
-        region = " (us-east-1)" if concern == "Edge" else ""
+        region = f" ({REGIONS[concern]})" if concern in REGIONS else ""
         out.append(f'<rect x="{x}" y="{y}" width="{width}" height="{heights[concern]}" rx="8" fill="#f4f6fb" stroke="#3b5bdb"/>')
         out.append(f'<text x="{x + 10}" y="{y + 22}" font-weight="bold">{escape(concern)}{region}</text>')
         for i, item in enumerate(boxes[concern]):
@@ -217,11 +248,13 @@ class PlatformDiagram(Directive):
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
+        _depends_on(self, *SNAPSHOTS.glob(f"test_template_snapshot[[]{self.arguments[0]}-*].json"))
         return [nodes.raw("", platform_svg(self.arguments[0]), format="html")]
 
 
 class EnvironmentDifferences(Directive):
     def run(self) -> list[nodes.Node]:
+        _depends_on(self, SRC / "profiles.py")
         return [_table(*difference_rows(), "environment-differences")]
 
 

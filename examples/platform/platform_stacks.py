@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dataclasses
+
 import aws_cdk as cdk
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -19,9 +20,14 @@ from constructs import Construct
 
 from finefinds_constructs import (
     AlarmSet,
+    AuditTrail,
     AuroraCluster,
     AuthPool,
+    BackupPlan,
     CdnBucket,
+    Certificates,
+    CostGuard,
+    DnsZone,
     EnvironmentProfile,
     EnvironmentStack,
     FargateWebService,
@@ -37,20 +43,6 @@ EDGE_REGION = "us-east-1"
 PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:stable-alpine"
 
 USER_GROUPS = ("admin", "customer", "seller")
-
-
-def _certificate(scope: Construct, id: str, domain: str) -> acm.Certificate:
-    """A DNS-validated certificate for the environment's domain (no wildcard: checkov CKV2_AWS_71).
-
-    Validation records are created by the DNS concern (or by hand until it exists): synthesis
-    needs no hosted-zone lookup.
-    """
-    return acm.Certificate(
-        scope,
-        id,
-        domain_name=domain,
-        validation=acm.CertificateValidation.from_dns(),
-    )
 
 
 class NetworkStack(EnvironmentStack):
@@ -74,10 +66,22 @@ class ApplicationStack(EnvironmentStack):
     """The web service behind its ALB (reachable only through CloudFront), and its regional WAF."""
 
     def __init__(
-        self, scope: Construct, id: str, *, profile: EnvironmentProfile, network: SecureVpc, data: DataStack, **kwargs
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        profile: EnvironmentProfile,
+        network: SecureVpc,
+        data: DataStack,
+        dns: "DnsStack | None",
+        **kwargs,
     ) -> None:
         super().__init__(scope, id, profile=profile, **kwargs)
-        certificate = _certificate(self, "Certificate", profile.domain_name) if profile.domain_name else None
+        # The ALB's certificate, DNS-validated in the environment's zone (CloudFront forwards the
+        # viewer's Host header, so it is issued for the environment's domain).
+        certificate = (
+            Certificates(self, "Certificate", profile=profile, zone=dns.zone).certificate if dns else None
+        )
         # The data stack's secrets and keys, imported by reference: grants then land in this
         # stack's role policy instead of the data stack's key policy (which would make the data
         # stack depend on this one, a cycle).
@@ -134,25 +138,45 @@ class IdentityStack(EnvironmentStack):
             self.waf.associate(self.auth.user_pool)
 
 
+class DnsStack(EnvironmentStack):
+    """The environment's public hosted zone and CloudFront's certificate (us-east-1).
+
+    Route 53 query logging and DNSSEC signing keys must live in us-east-1, as must CloudFront's
+    certificate; the application region's certificate validates against this zone across regions.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, env=cdk.Environment(account=profile.account, region=EDGE_REGION), **kwargs)
+        self.zone = DnsZone(self, "Zone", profile=profile)
+        self.cdn_certificate = Certificates.for_cloudfront(self, "CdnCertificate", profile=profile, zone=self.zone)
+
+
 class EdgeStack(EnvironmentStack):
     """CloudFront in front of the media bucket and the API, with its WAF and certificate (us-east-1)."""
 
     def __init__(
-        self, scope: Construct, id: str, *, profile: EnvironmentProfile, application: ApplicationStack, **kwargs
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        profile: EnvironmentProfile,
+        application: ApplicationStack,
+        dns: DnsStack | None,
+        **kwargs,
     ) -> None:
         super().__init__(
             scope,
             id,
             profile=profile,
             env=cdk.Environment(account=profile.account, region=EDGE_REGION),
-            # The ALB's DNS name comes from the application region through SSM parameters.
+            # The ALB's DNS name comes from the application region (Fn::GetStackOutput).
             cross_region_references=True,
             **kwargs,
         )
         self.waf: WafProtection | None = None
         if WafProtection.enabled_for(profile):
             self.waf = WafProtection(self, "Waf", profile=profile, web_acl_scope="CLOUDFRONT")
-        certificate = _certificate(self, "Certificate", profile.domain_name) if profile.domain_name else None
+        certificate = dns.cdn_certificate.cloudfront_certificate if dns else None
         self.cdn = CdnBucket(
             self,
             "Cdn",
@@ -169,6 +193,45 @@ class EdgeStack(EnvironmentStack):
             # The replica of the service's origin secret in this region, by name.
             origin_header_value=service.origin_header_value_in(EDGE_REGION),
         )
+        if dns:
+            # The site's name: A/AAAA aliases to the distribution (placed in this stack).
+            dns.zone.add_cdn_alias(self.cdn)
+
+
+class AuditStack(EnvironmentStack):
+    """CloudTrail (all regions, validated, encrypted, locked bucket) and AWS Config with its rules."""
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, **kwargs)
+        self.audit = AuditTrail(self, "Audit", profile=profile)
+
+
+class BackupStack(EnvironmentStack):
+    """AWS Backup: vault, daily/weekly/monthly plan, PITR, DR-region copies where the profile says."""
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, data: DataStack, **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, **kwargs)
+        self.backup = BackupPlan(self, "Backup", profile=profile)
+        self.backup.protect(data.database)
+
+
+class BackupDrStack(EnvironmentStack):
+    """The vault in the DR region that the environment's backups are copied to (same name)."""
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
+        dr_region = profile.backup.dr_region
+        super().__init__(scope, id, profile=profile, env=cdk.Environment(account=profile.account, region=dr_region), **kwargs)
+        # The copy's destination copies nowhere further.
+        local = dataclasses.replace(profile, backup=dataclasses.replace(profile.backup, dr_region=None))
+        self.backup = BackupPlan(self, "Backup", profile=local)
+
+
+class CostStack(EnvironmentStack):
+    """The monthly budget, cost-anomaly detection and the required cost-allocation tags."""
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, **kwargs)
+        self.cost = CostGuard(self, "Cost", profile=profile)
 
 
 class MonitoringStack(EnvironmentStack):
@@ -190,10 +253,18 @@ class Environment:
     identity: IdentityStack
     edge: EdgeStack
     monitoring: MonitoringStack
+    cost: CostStack
+    dns: DnsStack | None = None
+    audit: AuditStack | None = None
+    backup: BackupStack | None = None
+    backup_dr: BackupDrStack | None = None
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.network, self.data, self.application, self.identity, self.edge, self.monitoring]
+        optional = [self.dns, self.audit, self.backup, self.backup_dr]
+        return [self.network, self.data, self.application, self.identity, self.edge, self.monitoring, self.cost] + [
+            s for s in optional if s
+        ]
 
 
 def build_environment(app: cdk.App, profile: EnvironmentProfile) -> Environment:
@@ -203,14 +274,18 @@ def build_environment(app: cdk.App, profile: EnvironmentProfile) -> Environment:
     def described(concern: str) -> dict:
         return {"description": f"FineFinds {profile.name}: {concern}"}
 
+    dns = DnsStack(app, f"{prefix}-Dns", profile=profile, **described("hosted zone, CloudFront certificate")) if profile.domain_name else None
     network = NetworkStack(app, f"{prefix}-Network", profile=profile, **described("VPC, subnets, NAT, flow logs, endpoints"))
     data = DataStack(app, f"{prefix}-Data", profile=profile, network=network.network, **described("Aurora PostgreSQL and Redis"))
     application = ApplicationStack(
-        app, f"{prefix}-Application", profile=profile, network=network.network, data=data,
+        app, f"{prefix}-Application", profile=profile, network=network.network, data=data, dns=dns,
         **described("Fargate web service, ALB, regional WAF"),
     )
     identity = IdentityStack(app, f"{prefix}-Identity", profile=profile, **described("Cognito user pool"))
-    edge = EdgeStack(app, f"{prefix}-Edge", profile=profile, application=application, **described("CloudFront, media bucket, CLOUDFRONT WAF"))
+    edge = EdgeStack(
+        app, f"{prefix}-Edge", profile=profile, application=application, dns=dns,
+        **described("CloudFront, media bucket, CLOUDFRONT WAF"),
+    )
     monitored = [
         network.network,
         application.service,
@@ -221,4 +296,14 @@ def build_environment(app: cdk.App, profile: EnvironmentProfile) -> Environment:
         *[w for w in (application.waf, identity.waf) if w],
     ]
     monitoring = MonitoringStack(app, f"{prefix}-Monitoring", profile=profile, monitored=monitored, **described("alarms and dashboard"))
-    return Environment(network, data, application, identity, edge, monitoring)
+    cost = CostStack(app, f"{prefix}-Cost", profile=profile, **described("budget, anomaly detection, required tags"))
+    environment = Environment(network, data, application, identity, edge, monitoring, cost, dns=dns)
+    if profile.audit.enabled:
+        environment.audit = AuditStack(app, f"{prefix}-Audit", profile=profile, **described("CloudTrail and AWS Config"))
+    if profile.backup.enabled:
+        environment.backup = BackupStack(app, f"{prefix}-Backup", profile=profile, data=data, **described("AWS Backup plan and vault"))
+        if profile.backup.dr_region:
+            environment.backup_dr = BackupDrStack(
+                app, f"{prefix}-BackupDr", profile=profile, **described(f"backup copies in {profile.backup.dr_region}")
+            )
+    return environment

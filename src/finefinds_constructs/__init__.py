@@ -5,9 +5,14 @@ The public API is what ``__all__`` lists; everything else is internal.
 
 from . import compliance, profiles
 from .alarm_set import AlarmSet
+from .audit_trail import AuditTrail
 from .aurora_cluster import AuroraCluster
 from .auth_pool import AuthPool
+from .backup_plan import BackupPlan
 from .cdn_bucket import CdnBucket
+from .cost_guard import CostGuard
+from .dns import Certificates, DnsZone
+from .email_sender import EmailSender
 from .environment_stack import EnvironmentStack
 from .errors import ConfigurationError
 from .fargate_web_service import FargateWebService
@@ -21,10 +26,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AlarmSet",
+    "AuditTrail",
     "AuroraCluster",
     "AuthPool",
+    "BackupPlan",
     "CdnBucket",
+    "Certificates",
     "ConfigurationError",
+    "CostGuard",
+    "DnsZone",
+    "EmailSender",
     "EnvironmentProfile",
     "EnvironmentStack",
     "FargateWebService",

@@ -468,6 +468,59 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "turns it off only for a pool without real users; every preset keeps it on (AUDIT or ENFORCED).",
         "Cognito.1",
     ),
+    # ---------------------------------------------------------------- AuditTrail
+    Acknowledgement(
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWS_ConfigRole]",
+        "AuditTrail",
+        "ConfigRole/Resource",
+        "AWS_ConfigRole is the policy AWS publishes for the AWS Config recorder: read-only Describe/List/Get "
+        "access to the configuration of every supported resource type, which is what recording 'all "
+        "supported resource types' needs. AWS maintains it as Config adds resource types; a hand-written "
+        "copy would silently stop recording new types. It grants no data-plane or write access.",
+        "Config.1",
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}/AWSLogs/{account}/*]",
+        "AuditTrail",
+        "ConfigRole/Policy/Resource",
+        "AWS Config writes snapshot and history objects whose keys it generates (date, region, snapshot "
+        "id) under config/AWSLogs/<this account>/ of the audit bucket. The wildcard is limited to that "
+        "prefix of that one bucket and to s3:PutObject; the bucket policy denies deleting any object.",
+        "IAM.21",
+    ),
+    # ---------------------------------------------------------------- BackupPlan
+    *[
+        Acknowledgement(
+            f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",
+            "BackupPlan",
+            "Role/Resource",
+            "AWS Backup's own service-role policies, published and maintained by AWS for the backup service "
+            "role: they grant exactly the snapshot/restore actions AWS Backup performs per supported service "
+            "(RDS/Aurora, S3, DynamoDB, EFS, EBS) and are updated as services add backup features. The role "
+            "can only be assumed by backup.amazonaws.com and only selects resources carrying the plan's tag.",
+            "n/a",
+        )
+        for policy in (
+            "AWSBackupServiceRolePolicyForBackup",
+            "AWSBackupServiceRolePolicyForRestores",
+            "AWSBackupServiceRolePolicyForS3Backup",
+            "AWSBackupServiceRolePolicyForS3Restore",
+        )
+    ],
+    # ---------------------------------------------------------------- DnsZone
+    # ---------------------------------------------------------------- Certificates
+    Acknowledgement(
+        "CKV2_AWS_71",
+        "Certificates[wildcard]",
+        "Certificate/Resource",
+        "Applied only where the caller passed allow_wildcard=True together with a '*.' name: the "
+        "certificate must cover hosts created at run time (per-tenant or preview-environment names) "
+        "that cannot be listed at synth time. Its private key stays in ACM (Certificates does not make it "
+        "exportable unless certificate_props asks for it) and is used only by AWS-managed TLS endpoints "
+        "(CloudFront, load balancers); the certificate is DNS-validated through the environment's own "
+        "zone. Without the flag, Certificates rejects wildcard names.",
+        "n/a",
+    ),
 )
 """Every acknowledgement the library makes, as data (rule, construct, path, reason, FSBP control)."""
 

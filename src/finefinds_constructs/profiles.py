@@ -41,11 +41,15 @@ else:  # pragma: no cover - Python 3.10
 
 __all__ = [
     "AlarmSettings",
+    "CostSettings",
+    "AuditSettings",
+    "BackupSettings",
     "AuthSettings",
     "CacheSettings",
     "CdnSettings",
     "ComputeSettings",
     "DatabaseSettings",
+    "DnsSettings",
     "EnvironmentProfile",
     "NetworkSettings",
     "ProtectionSettings",
@@ -324,6 +328,154 @@ class TagSettings(_Settings):
     managed_by: str = setting("aws-cdk/finefinds-constructs", "The ManagedBy tag.")
 
 
+#: AWS managed Config rules (identifiers) that ``AuditTrail`` deploys by default; none needs parameters.
+DEFAULT_CONFIG_RULES = (
+    "CLOUD_TRAIL_ENABLED",
+    "CLOUD_TRAIL_ENCRYPTION_ENABLED",
+    "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
+    "S3_BUCKET_SSL_REQUESTS_ONLY",
+    "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+    "S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
+    "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+    "RDS_STORAGE_ENCRYPTED",
+    "RDS_SNAPSHOTS_PUBLIC_PROHIBITED",
+    "VPC_FLOW_LOGS_ENABLED",
+    "VPC_DEFAULT_SECURITY_GROUP_CLOSED",
+    "ENCRYPTED_VOLUMES",
+    "IAM_ROOT_ACCESS_KEY_CHECK",
+    "ROOT_ACCOUNT_MFA_ENABLED",
+    "CMK_BACKING_KEY_ROTATION_ENABLED",
+)
+
+
+@dataclass(frozen=True)
+class AuditSettings(_Settings):
+    """CloudTrail and AWS Config settings used by ``AuditTrail``."""
+
+    _section: typing.ClassVar[str] = "audit"
+
+    enabled: bool = setting(True, "Whether this environment's account gets an AuditTrail (apps check it before creating one).")
+    retention_days: int = setting(
+        365, "Days audit logs (CloudTrail, AWS Config) are kept in the audit bucket before expiry.", check=_between(2, 36500)
+    )
+    glacier_after_days: int = setting(
+        90, "Days after which audit logs move to S3 Glacier Flexible Retrieval.", check=_between(1, 36499)
+    )
+    log_retention_days: int = setting(90, "Retention of the trail's CloudWatch log group.", check=_retention)
+    config_rules: tuple[str, ...] = setting(
+        DEFAULT_CONFIG_RULES,
+        "AWS managed Config rule identifiers to deploy (rules that need no parameters).",
+        check=_each(_pattern(r"[A-Z0-9_]{3,128}", "managed rule identifiers like 'S3_BUCKET_SSL_REQUESTS_ONLY'", "use the upper-case identifier")),
+    )
+    home_region: Optional[str] = setting(
+        None,
+        "The region whose Config recorder records global resources (IAM); None: the profile's region.",
+        check=_one_of(*REGION_AZS),
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.retention_days <= self.glacier_after_days:
+            raise ConfigurationError(
+                "audit.retention_days", self.retention_days,
+                f"more than audit.glacier_after_days ({self.glacier_after_days})",
+                fix="expire audit logs after they move to Glacier, or lower glacier_after_days",
+            )
+
+
+@dataclass(frozen=True)
+class BackupSettings(_Settings):
+    """AWS Backup settings used by ``BackupPlan``."""
+
+    _section: typing.ClassVar[str] = "backup"
+
+    enabled: bool = setting(True, "Whether this environment gets a BackupPlan (apps check it before creating one).")
+    daily_retention_days: int = setting(7, "Retention of daily backups.", check=_between(1, 36500))
+    weekly_retention_days: int = setting(0, "Retention of weekly backups (0: no weekly backups).", check=_between(0, 36500))
+    monthly_retention_days: int = setting(0, "Retention of monthly backups (0: no monthly backups).", check=_between(0, 36500))
+    continuous_backup: bool = setting(
+        False, "Continuous backup (point-in-time restore) on the daily rule where the service supports it; daily retention <= 35."
+    )
+    vault_lock_days: Optional[int] = setting(
+        None, "Vault lock (governance mode) minimum retention in days (None: no lock).", check=_between(1, 36500)
+    )
+    dr_region: Optional[str] = setting(
+        None, "Region daily backups are copied to (None: no cross-region copy).", check=_one_of(*REGION_AZS)
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.weekly_retention_days and self.weekly_retention_days < self.daily_retention_days:
+            raise ConfigurationError(
+                "backup.weekly_retention_days", self.weekly_retention_days,
+                f"0 or at least backup.daily_retention_days ({self.daily_retention_days})",
+                fix="weekly backups must outlive daily ones",
+            )
+        floor = self.weekly_retention_days or self.daily_retention_days
+        if self.monthly_retention_days and self.monthly_retention_days < floor:
+            raise ConfigurationError(
+                "backup.monthly_retention_days", self.monthly_retention_days,
+                f"0 or at least {floor} (the weekly, else daily, retention)",
+                fix="monthly backups must outlive weekly and daily ones",
+            )
+        if self.continuous_backup and self.daily_retention_days > 35:
+            raise ConfigurationError(
+                "backup.daily_retention_days", self.daily_retention_days, "1..35 with continuous_backup",
+                fix="continuous backups are kept at most 35 days; lower it or turn continuous_backup off",
+            )
+        if self.vault_lock_days is not None and self.vault_lock_days > self.daily_retention_days:
+            raise ConfigurationError(
+                "backup.vault_lock_days", self.vault_lock_days,
+                f"at most backup.daily_retention_days ({self.daily_retention_days})",
+                fix="a vault lock's minimum retention must not exceed the shortest backup retention",
+            )
+
+
+@dataclass(frozen=True)
+class CostSettings(_Settings):
+    """Budget alerts, cost anomaly detection and tag enforcement used by ``CostGuard``."""
+
+    _section: typing.ClassVar[str] = "cost"
+
+    actual_threshold_percent: int = setting(
+        80, "Actual spend, as a share of monthly_budget_usd, that notifies.", check=_between(1, 1000)
+    )
+    forecast_threshold_percent: int = setting(
+        100, "Forecast month-end spend, as a share of monthly_budget_usd, that notifies.", check=_between(1, 1000)
+    )
+    anomaly_threshold_usd: float = setting(
+        50.0, "Total impact (USD) of a cost anomaly that notifies.", check=_between(1, 1_000_000)
+    )
+    anomaly_monitor: str = setting(
+        "SERVICE",
+        "Cost anomaly monitor: 'SERVICE' (per AWS service, account-wide; one per account) or "
+        "'ENVIRONMENT_TAG' (costs tagged Environment=<name>; needs the tag activated for cost allocation).",
+        check=_one_of("SERVICE", "ENVIRONMENT_TAG"),
+    )
+    enforce_required_tags: bool = setting(
+        True, "Deploy the AWS Config managed rule REQUIRED_TAGS for the organisation tags (needs a Config recorder)."
+    )
+
+
+@dataclass(frozen=True)
+class DnsSettings(_Settings):
+    """Route 53 settings used by ``DnsZone``."""
+
+    _section: typing.ClassVar[str] = "dns"
+
+    existing_zone_id: Optional[str] = setting(
+        None,
+        "Id of an existing public hosted zone for domain_name to use instead of creating one (None: create it).",
+        check=_pattern(r"Z[A-Z0-9]{1,32}", "a Route 53 hosted zone id like 'Z0123456789ABCDEFGHIJ'", "copy the id without '/hostedzone/'"),
+    )
+    query_logging: bool = setting(
+        False, "Log DNS queries to CloudWatch Logs (/aws/route53/<zone>, us-east-1; the zone's stack must be in us-east-1)."
+    )
+    dnssec: bool = setting(
+        False, "Sign the zone with DNSSEC (KMS key in us-east-1; add the DS record at the parent zone or registrar)."
+    )
+
+
 def _document_fields(cls: type) -> type:
     """Append a numpy "Parameters" section generated from the fields' docs and defaults."""
     hints = typing.get_type_hints(cls)
@@ -348,6 +500,10 @@ _SECTIONS = {
     "alarms": AlarmSettings,
     "protection": ProtectionSettings,
     "tags": TagSettings,
+    "dns": DnsSettings,
+    "cost": CostSettings,
+    "audit": AuditSettings,
+    "backup": BackupSettings,
 }
 
 
@@ -398,6 +554,10 @@ class EnvironmentProfile:
     alarms: AlarmSettings = field(default_factory=AlarmSettings, metadata={"doc": "Alarm settings."})
     protection: ProtectionSettings = field(default_factory=ProtectionSettings, metadata={"doc": "Data protection."})
     tags: TagSettings = field(default_factory=TagSettings, metadata={"doc": "Organisation tags."})
+    dns: DnsSettings = field(default_factory=DnsSettings, metadata={"doc": "Route 53 hosted zone settings."})
+    cost: CostSettings = field(default_factory=CostSettings, metadata={"doc": "Budget alerts and cost anomaly detection."})
+    audit: AuditSettings = field(default_factory=AuditSettings, metadata={"doc": "CloudTrail and AWS Config."})
+    backup: BackupSettings = field(default_factory=BackupSettings, metadata={"doc": "AWS Backup."})
 
     def __post_init__(self) -> None:
         _validate_fields(self, prefix="")
@@ -646,6 +806,9 @@ DEVELOPMENT = EnvironmentProfile(
     compute=_NON_PRODUCTION_COMPUTE,
     database=DatabaseSettings(serverless=True, min_acu=0, max_acu=2, backup_retention_days=1),
     protection=ProtectionSettings(retain_data=False, deletion_protection=False, log_retention_days=14),
+    audit=AuditSettings(retention_days=90, glacier_after_days=30, log_retention_days=30),
+    backup=BackupSettings(daily_retention_days=7),
+    cost=CostSettings(actual_threshold_percent=80, forecast_threshold_percent=100, anomaly_threshold_usd=25.0),
 )
 """Feature development: smallest footprint, Spot, auto-shutdown, everything destroyable."""
 
@@ -678,6 +841,10 @@ STAGING = EnvironmentProfile(
     cache=CacheSettings(node_type="cache.t4g.small", replicas=1, snapshot_retention_days=15),
     auth=AuthSettings(mfa="OPTIONAL", threat_protection="AUDIT"),
     protection=ProtectionSettings(retain_data=True, deletion_protection=True, log_retention_days=90),
+    dns=DnsSettings(query_logging=True),
+    audit=AuditSettings(retention_days=365, glacier_after_days=90, log_retention_days=90),
+    backup=BackupSettings(daily_retention_days=14, weekly_retention_days=35, continuous_backup=True),
+    cost=CostSettings(actual_threshold_percent=80, forecast_threshold_percent=100, anomaly_threshold_usd=50.0),
 )
 """Pre-production rehearsal: production-shaped data protection, non-production cost levers."""
 
@@ -706,6 +873,17 @@ PRODUCTION = EnvironmentProfile(
     waf=WafSettings(enabled=True, rate_limit=2000),
     alarms=AlarmSettings(latency_p99_ms=200, evaluation_periods=3, datapoints_to_alarm=2),
     protection=ProtectionSettings(retain_data=True, deletion_protection=True, log_retention_days=365),
+    dns=DnsSettings(query_logging=True, dnssec=True),
+    audit=AuditSettings(retention_days=2557, glacier_after_days=90, log_retention_days=365),
+    backup=BackupSettings(
+        daily_retention_days=35,
+        weekly_retention_days=90,
+        monthly_retention_days=365,
+        continuous_backup=True,
+        vault_lock_days=7,
+        dr_region="eu-central-1",
+    ),
+    cost=CostSettings(actual_threshold_percent=80, forecast_threshold_percent=100, anomaly_threshold_usd=200.0),
 )
 """Live customer traffic: three AZs, NAT per AZ, provisioned Multi-AZ data, WAF, long retention."""
 

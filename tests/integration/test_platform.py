@@ -15,8 +15,7 @@ from finefinds_constructs import compliance, profiles
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = ROOT / "examples" / "platform"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
-ENVIRONMENTS = ["development", "qa", "sandbox", "staging", "production"]
-CONCERNS = ["Network", "Data", "Application", "Identity", "Edge", "Monitoring"]
+from conftest import ENVIRONMENTS, STACKS, expected_concerns
 
 
 def test_cdk_cli_is_the_pinned_2x_line():
@@ -32,6 +31,10 @@ def test_synth_command_succeeds_and_summarises_every_environment(platform):
     for env in ENVIRONMENTS:
         assert any(line.startswith(env) and "pass (0 findings" in line for line in result.stdout.splitlines()), env
     assert "all 5 environments synthesized and compliant" in result.stdout
+
+
+def test_every_environment_has_exactly_its_stacks(platform):
+    assert sorted(platform["stacks"]) == sorted(f"FineFinds-{env.capitalize()}-{c}" for env, c in STACKS)
 
 
 def test_every_environment_has_its_network_stack(platform):
@@ -116,7 +119,7 @@ def test_single_environment_with_context(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     stacks = [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
-    assert sorted(stacks) == sorted(f"FineFinds-Qa-{c}" for c in CONCERNS)
+    assert sorted(stacks) == sorted(f"FineFinds-Qa-{c}" for c in expected_concerns("qa"))
 
 
 def test_unknown_environment_fails_clearly(tmp_path):

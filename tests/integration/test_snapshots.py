@@ -12,7 +12,7 @@ import re
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from conftest import CONCERNS, ENVIRONMENTS
+from conftest import STACKS
 
 _HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
@@ -44,8 +44,7 @@ def snapshot_json(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("concern", CONCERNS)
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env, concern", STACKS)
 def test_template_snapshot(platform, snapshot_json, env, concern):
     template = platform["stacks"][f"FineFinds-{env.capitalize()}-{concern}"]
     assert scrub(template) == snapshot_json

@@ -1,0 +1,270 @@
+"""AuditTrail under every preset: trail, key policy, locked bucket, log group, Config recorder and rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+import support
+from finefinds_constructs import ConfigurationError, EnvironmentStack, profiles
+from finefinds_constructs.audit_trail import CONFIG_PREFIX, TRAIL_PREFIX, AuditTrail
+
+PRESETS = support.PRESET_NAMES
+MANIFEST = Path(__file__).with_name("logical_ids_audit_trail.json")
+PINNED_TYPES = ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::CloudTrail::Trail")
+
+
+def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    AuditTrail(stack, "Audit", profile=profile)
+
+
+@pytest.fixture(scope="module")
+def synth():
+    # One AuditTrail per account and app: the presets share the test account, so each preset
+    # gets an app of its own.
+    results = {preset: support.synthesize("audit", _build, presets=[preset]) for preset in PRESETS}
+    yield results
+    for result in results.values():
+        support.cleanup(result)
+
+
+def _profile(preset: str) -> profiles.EnvironmentProfile:
+    return support.profile_for_tests(preset)
+
+
+def _template(synth, preset: str) -> dict:
+    return synth[preset].template_json(preset)
+
+
+def _of_type(synth, preset: str, resource_type: str) -> dict[str, dict]:
+    return support.resources_of_type(synth[preset].template(preset), resource_type)
+
+
+def _one(synth, preset: str, resource_type: str) -> tuple[str, dict]:
+    found = _of_type(synth, preset, resource_type)
+    assert len(found) == 1, list(found)
+    return next(iter(found.items()))
+
+
+def _audit_bucket(synth, preset: str) -> tuple[str, dict]:
+    found = {k: v for k, v in _of_type(synth, preset, "AWS::S3::Bucket").items() if k.startswith("AuditBucket") and "AccessLogs" not in k}
+    assert len(found) == 1, list(found)
+    return next(iter(found.items()))
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_multi_region_trail_with_validation_and_kms(synth, preset):
+    _, trail = _one(synth, preset, "AWS::CloudTrail::Trail")
+    props = trail["Properties"]
+    assert props["IsMultiRegionTrail"] is True
+    assert props["IncludeGlobalServiceEvents"] is True
+    assert props["EnableLogFileValidation"] is True
+    assert props["IsLogging"] is True
+    assert props["S3KeyPrefix"] == TRAIL_PREFIX
+    assert props["KMSKeyId"]["Fn::GetAtt"][0].startswith("AuditKey")
+    bucket_id, _ = _audit_bucket(synth, preset)
+    assert props["S3BucketName"] == {"Ref": bucket_id}
+    assert props["CloudWatchLogsLogGroupArn"]["Fn::GetAtt"][0].startswith("AuditLogGroup")
+    assert props["CloudWatchLogsRoleArn"]["Fn::GetAtt"][0].startswith("AuditTrailLogsRole")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_key_rotates_and_lets_cloudtrail_encrypt_for_this_account_only(synth, preset):
+    key_id, key = _one(synth, preset, "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    encrypt = statements["AllowCloudTrailToEncryptForThisAccount"]
+    assert encrypt["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert encrypt["Action"] == "kms:GenerateDataKey*"
+    assert encrypt["Condition"]["StringEquals"] == {"aws:SourceAccount": support.TEST_ACCOUNT}
+    assert encrypt["Condition"]["StringLike"] == {
+        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{support.TEST_ACCOUNT}:trail/*"
+    }
+    assert "AllowCloudWatchLogsOfThisAccount" in statements
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_bucket_locked_down(synth, preset):
+    bucket_id, bucket = _audit_bucket(synth, preset)
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True
+    }
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert encryption["SSEAlgorithm"] == "aws:kms"
+    assert encryption["KMSMasterKeyID"]["Fn::GetAtt"][0].startswith("AuditKey")
+    policies = [p for p in _of_type(synth, preset, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}]
+    (policy,) = policies
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    tls = [s for s in statements if s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s.get("Condition", {}))]
+    assert tls, "requests without TLS must be denied"
+    (deny_delete,) = [s for s in statements if s.get("Sid") == "DenyDeletingAuditRecords"]
+    assert deny_delete["Effect"] == "Deny"
+    assert deny_delete["Principal"] == {"AWS": "*"}
+    assert deny_delete["Action"] == ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    if _profile(preset).is_retained:
+        assert "Condition" not in deny_delete
+    else:  # only the auto-delete handler may empty a destroyable environment's bucket
+        assert list(deny_delete["Condition"]) == ["ArnNotEquals"]
+    principals = json.dumps([s.get("Principal") for s in statements])
+    assert "cloudtrail.amazonaws.com" in principals
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_lifecycle_archives_then_expires_after_profile_retention(synth, preset):
+    audit = _profile(preset).audit
+    _, bucket = _audit_bucket(synth, preset)
+    rules = {r["Id"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    rule = rules["ArchiveThenExpire"]
+    assert rule["ExpirationInDays"] == audit.retention_days
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": audit.retention_days}
+    assert rule["Transitions"] == [{"StorageClass": "GLACIER", "TransitionInDays": audit.glacier_after_days}]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_log_group_encrypted_with_profile_retention(synth, preset):
+    profile = _profile(preset)
+    _, group = _one(synth, preset, "AWS::Logs::LogGroup")
+    assert group["Properties"]["RetentionInDays"] == profile.audit.log_retention_days
+    assert group["Properties"]["KmsKeyId"]["Fn::GetAtt"][0].startswith("AuditKey")
+    assert group["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_config_recorder_and_delivery_channel(synth, preset):
+    _, recorder = _one(synth, preset, "AWS::Config::ConfigurationRecorder")
+    assert recorder["Properties"]["RecordingGroup"] == {"AllSupported": True, "IncludeGlobalResourceTypes": True}
+    _, channel = _one(synth, preset, "AWS::Config::DeliveryChannel")
+    bucket_id, _ = _audit_bucket(synth, preset)
+    assert channel["Properties"]["S3BucketName"] == {"Ref": bucket_id}
+    assert channel["Properties"]["S3KeyPrefix"] == CONFIG_PREFIX
+    assert channel["Properties"]["S3KmsKeyArn"]["Fn::GetAtt"][0].startswith("AuditKey")
+    assert any(d.startswith("AuditRecorder") for d in channel["DependsOn"])
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_managed_config_rules_from_profile(synth, preset):
+    rules = _of_type(synth, preset, "AWS::Config::ConfigRule")
+    identifiers = sorted(r["Properties"]["Source"]["SourceIdentifier"] for r in rules.values())
+    assert identifiers == sorted(_profile(preset).audit.config_rules)
+    assert all(r["Properties"]["Source"]["Owner"] == "AWS" for r in rules.values())
+    assert all(any(d.startswith("AuditRecorder") for d in r["DependsOn"]) for r in rules.values())
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_inline_policies(synth, preset):
+    assert _of_type(synth, preset, "AWS::IAM::Policy") == {}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_cdk_nag_findings(synth, preset):
+    assert synth[preset].findings_for(preset) == [], synth[preset].error
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_cfn_lint_clean(synth, preset):
+    lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run([str(lint), str(synth[preset].template_file(preset))], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_checkov_clean(synth, preset):
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("checkov")), "-d", str(synth[preset].outdir), "--framework", "cloudformation",
+         "--quiet", "--compact", "--output", "json"],
+        capture_output=True,
+        text=True,
+    )
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [c for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    assert failed == [], sorted({f"{c['check_id']} {c['resource']}" for c in failed})
+
+
+def test_logical_ids_are_pinned(synth):
+    """Stateful logical ids never change. Accept a deliberate change with ``UPDATE_LOGICAL_IDS=1``."""
+    actual = {preset: {t: sorted(_of_type(synth, preset, t)) for t in PINNED_TYPES} for preset in PRESETS}
+    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
+        MANIFEST.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(MANIFEST.read_text())
+    assert actual == expected, f"stateful logical ids changed (a breaking change); see {MANIFEST.name}"
+
+
+# ---------------------------------------------------------------------------------------------- behaviour without synthesis
+
+
+def _stack(app: cdk.App, name: str = "Audit", preset: str = "production", **changes) -> cdk.Stack:
+    profile = dataclasses.replace(_profile(preset), **changes)
+    return EnvironmentStack(app, name, profile=profile)
+
+
+def test_one_audit_trail_per_account_and_app():
+    app = cdk.App()
+    AuditTrail(_stack(app, "First"), "Audit", profile=_profile("production"))
+    with pytest.raises(ConfigurationError, match="one AuditTrail per account"):
+        AuditTrail(_stack(app, "Second", "staging"), "Audit", profile=_profile("staging"))
+    # another account is fine, and a new app starts afresh
+    other = dataclasses.replace(_profile("staging"), account="210987654321")
+    AuditTrail(EnvironmentStack(app, "Other", profile=other), "Audit", profile=other)
+    AuditTrail(_stack(cdk.App(), "Again"), "Audit", profile=_profile("production"))
+
+
+def test_global_resources_only_in_the_home_region():
+    profile = dataclasses.replace(
+        _profile("production"), audit=dataclasses.replace(profiles.PRODUCTION.audit, home_region="us-east-1")
+    )
+    stack = EnvironmentStack(cdk.App(), "Audit", profile=profile)
+    trail = AuditTrail(stack, "Audit", profile=profile)
+    assert stack.resolve(trail.recorder.recording_group)["includeGlobalResourceTypes"] is False
+
+
+def test_config_rules_argument_overrides_profile():
+    stack = _stack(cdk.App())
+    trail = AuditTrail(stack, "Audit", profile=_profile("production"), config_rules=["S3_BUCKET_SSL_REQUESTS_ONLY"])
+    assert list(trail.rules) == ["S3_BUCKET_SSL_REQUESTS_ONLY"]
+    cdk.assertions.Template.from_stack(stack).resource_count_is("AWS::Config::ConfigRule", 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(config_rules=["s3-bucket-ssl"]), "managed rule identifiers"),
+        (dict(config_rules=["RDS_STORAGE_ENCRYPTED", "RDS_STORAGE_ENCRYPTED"]), "each rule once"),
+        (dict(trail_props={"enable_file_validation": False}), "log-file validation is always on"),
+        (dict(trail_props={"is_multi_region_trail": False}), "the trail always covers every region"),
+        (dict(trail_props={"insight_type": []}), "did you mean 'insight_types'"),
+    ],
+)
+def test_bad_input_raises_configuration_error(kwargs, message):
+    with pytest.raises(ConfigurationError) as err:
+        AuditTrail(_stack(cdk.App()), "Audit", profile=_profile("production"), **kwargs)
+    assert message in str(err.value)
+
+
+def test_disabled_profile_is_refused():
+    profile = dataclasses.replace(_profile("sandbox"), audit=dataclasses.replace(profiles.SANDBOX.audit, enabled=False))
+    with pytest.raises(ConfigurationError, match="profile.audit.enabled"):
+        AuditTrail(EnvironmentStack(cdk.App(), "Audit", profile=profile), "Audit", profile=profile)
+
+
+def test_profile_validates_retention():
+    with pytest.raises(ConfigurationError, match="audit.retention_days"):
+        profiles.AuditSettings(retention_days=30, glacier_after_days=90)
+    with pytest.raises(ConfigurationError, match="audit.retention_days"):
+        profiles.AuditSettings(retention_days=0)
+    with pytest.raises(ConfigurationError, match="audit.log_retention_days"):
+        profiles.AuditSettings(log_retention_days=10)
+
+
+def test_profile_must_be_a_profile():
+    with pytest.raises(ConfigurationError, match="an EnvironmentProfile"):
+        AuditTrail(_stack(cdk.App()), "Audit", profile="production")  # type: ignore[arg-type]

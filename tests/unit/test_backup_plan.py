@@ -1,0 +1,295 @@
+"""BackupPlan under every preset: vault, key, lock, tiers, continuous backup, DR copy, tag selection."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Match
+
+import support
+from finefinds_constructs import ConfigurationError, EnvironmentStack, profiles
+from finefinds_constructs.backup_plan import SELECTION_TAG, BackupPlan, default_vault_name
+from finefinds_constructs.secure_bucket import SecureBucket
+
+PRESETS = support.PRESET_NAMES
+MANIFEST = Path(__file__).with_name("logical_ids_backup_plan.json")
+PINNED_TYPES = ("AWS::Backup::BackupVault", "AWS::KMS::Key")
+
+
+def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    plan = BackupPlan(stack, "Backup", profile=profile)
+    plan.protect(SecureBucket(stack, "Media", profile=profile))
+
+
+@pytest.fixture(scope="module")
+def synth():
+    result = support.synthesize("backup", _build)
+    yield result
+    support.cleanup(result)
+
+
+def _profile(preset: str) -> profiles.EnvironmentProfile:
+    return support.profile_for_tests(preset)
+
+
+def _one(template, resource_type: str) -> dict:
+    found = support.resources_of_type(template, resource_type)
+    assert len(found) == 1, list(found)
+    return next(iter(found.values()))
+
+
+def _rules(template) -> dict[str, dict]:
+    plan = _one(template, "AWS::Backup::BackupPlan")["Properties"]["BackupPlan"]
+    return {r["RuleName"]: r for r in plan["BackupPlanRule"]}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_vault_encrypted_with_rotating_customer_managed_key(synth, preset):
+    template = synth.template(preset)
+    vault = _one(template, "AWS::Backup::BackupVault")
+    keys = support.resources_of_type(template, "AWS::KMS::Key")
+    key_id = vault["Properties"]["EncryptionKeyArn"]["Fn::GetAtt"][0]
+    assert key_id.startswith("BackupKey")
+    assert keys[key_id]["Properties"]["EnableKeyRotation"] is True
+    assert vault["Properties"]["BackupVaultName"] == default_vault_name(_profile(preset))
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_vault_lock_and_removal_follow_profile(synth, preset):
+    profile = _profile(preset)
+    vault = _one(synth.template(preset), "AWS::Backup::BackupVault")
+    lock = vault["Properties"].get("LockConfiguration")
+    if profile.backup.vault_lock_days is None:
+        assert lock is None
+    else:
+        assert lock == {"MinRetentionDays": profile.backup.vault_lock_days}
+    assert vault["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    assert ("AccessPolicy" in vault["Properties"]) is profile.is_retained
+
+
+def test_production_has_a_vault_lock():
+    assert profiles.PRODUCTION.backup.vault_lock_days is not None
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_tiers_follow_profile(synth, preset):
+    settings = _profile(preset).backup
+    rules = _rules(synth.template(preset))
+    expected = {
+        name: days
+        for name, days in (
+            ("Daily", settings.daily_retention_days),
+            ("Weekly", settings.weekly_retention_days),
+            ("Monthly", settings.monthly_retention_days),
+        )
+        if days
+    }
+    assert {name: rule["Lifecycle"]["DeleteAfterDays"] for name, rule in rules.items()} == expected
+    assert rules["Daily"]["ScheduleExpression"] == "cron(0 3 * * ? *)"
+    assert bool(rules["Daily"].get("EnableContinuousBackup")) is settings.continuous_backup
+    for name in ("Weekly", "Monthly"):
+        if name in rules:
+            assert "EnableContinuousBackup" not in rules[name]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_cross_region_copy_to_deterministic_dr_vault(synth, preset):
+    profile = _profile(preset)
+    for rule in _rules(synth.template(preset)).values():
+        copies = rule.get("CopyActions")
+        if profile.backup.dr_region is None:
+            assert copies is None
+        else:
+            assert copies == [
+                {
+                    "DestinationBackupVaultArn": f"arn:aws:backup:{profile.backup.dr_region}:{support.TEST_ACCOUNT}:"
+                    f"backup-vault:{default_vault_name(profile)}",
+                    "Lifecycle": {"DeleteAfterDays": rule["Lifecycle"]["DeleteAfterDays"]},
+                }
+            ]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_selection_by_tag_and_protect_tags_the_bucket(synth, preset):
+    template = synth.template(preset)
+    plan_name = f"{default_vault_name(_profile(preset))}-plan"
+    selection = _one(template, "AWS::Backup::BackupSelection")["Properties"]["BackupSelection"]
+    assert selection["ListOfTags"] == [
+        {"ConditionKey": SELECTION_TAG, "ConditionType": "STRINGEQUALS", "ConditionValue": plan_name}
+    ]
+    buckets = support.resources_of_type(template, "AWS::S3::Bucket")
+    tagged = [k for k, v in buckets.items() if {"Key": SELECTION_TAG, "Value": plan_name} in v["Properties"].get("Tags", [])]
+    assert tagged == [k for k in buckets if k.startswith("MediaBucket")]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_backup_role_only_for_aws_backup_without_inline_policies(synth, preset):
+    template = synth.template(preset)
+    roles = {k: v for k, v in support.resources_of_type(template, "AWS::IAM::Role").items() if k.startswith("BackupRole")}
+    (role,) = roles.values()
+    statement = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement == [
+        {
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": support.TEST_ACCOUNT}},
+            "Effect": "Allow",
+            "Principal": {"Service": "backup.amazonaws.com"},
+        }
+    ]
+    assert "Policies" not in role["Properties"]
+    assert support.resources_of_type(template, "AWS::IAM::Policy") == {}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_cdk_nag_findings(synth, preset):
+    assert synth.findings_for(preset) == [], synth.error
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_cfn_lint_clean(synth, preset):
+    lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run([str(lint), str(synth.template_file(preset))], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checkov_clean(synth):
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("checkov")), "-d", str(synth.outdir), "--framework", "cloudformation",
+         "--quiet", "--compact", "--output", "json"],
+        capture_output=True,
+        text=True,
+    )
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [c for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    assert failed == [], sorted({f"{c['check_id']} {c['resource']}" for c in failed})
+
+
+def test_logical_ids_are_pinned(synth):
+    """Stateful logical ids never change. Accept a deliberate change with ``UPDATE_LOGICAL_IDS=1``."""
+    actual = {
+        preset: {
+            t: sorted(k for k in support.resources_of_type(synth.template(preset), t) if k.startswith("Backup"))
+            for t in PINNED_TYPES
+        }
+        for preset in PRESETS
+    }
+    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
+        MANIFEST.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(MANIFEST.read_text())
+    assert actual == expected, f"stateful logical ids changed (a breaking change); see {MANIFEST.name}"
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+
+
+def _stack(preset: str = "production") -> cdk.Stack:
+    app = cdk.App()
+    return EnvironmentStack(app, "Bad", profile=_profile(preset))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(daily_retention_days=0), "daily_retention_days"),
+        (dict(daily_retention_days=-3), "daily_retention_days"),
+        (dict(weekly_retention_days=10), "weekly backups must outlive daily ones"),
+        (dict(monthly_retention_days=40), "monthly backups must outlive weekly and daily ones"),
+        (dict(dr_region="eu-west-1"), "a region other than the stack's (eu-west-1)"),
+        (dict(dr_region="mars-1"), "dr_region"),
+        (dict(vault_name="bad name!"), "vault_name"),
+        (dict(plan_name="x"), "plan_name"),
+        (dict(vault_props={"encryption_key": None}), "vault_props['encryption_key']"),
+        (dict(vault_props={"lock_configuration": None}), "backup.vault_lock_days"),
+        (dict(vault_props={"notifcation_topic": None}), "did you mean 'notification_topic'"),
+    ],
+)
+def test_bad_input_raises_configuration_error(kwargs, message):
+    with pytest.raises(ConfigurationError) as err:
+        BackupPlan(_stack(), "Backup", profile=_profile("production"), **kwargs)
+    assert message in str(err.value)
+
+
+def test_continuous_backup_limits_daily_retention():
+    with pytest.raises(ConfigurationError, match="continuous backups are kept at most 35 days"):
+        BackupPlan(_stack(), "Backup", profile=_profile("staging"), daily_retention_days=40, weekly_retention_days=60)
+
+
+def test_dr_vault_arn_needs_a_dr_region():
+    with pytest.raises(ConfigurationError, match="dr_vault_arn"):
+        BackupPlan(_stack("development"), "Backup", profile=_profile("development"), dr_vault_arn="arn:aws:backup:x")
+
+
+def test_profile_settings_validate_tier_ordering():
+    with pytest.raises(ConfigurationError, match="backup.weekly_retention_days"):
+        profiles.BackupSettings(daily_retention_days=14, weekly_retention_days=7)
+    with pytest.raises(ConfigurationError, match="backup.monthly_retention_days"):
+        profiles.BackupSettings(daily_retention_days=7, weekly_retention_days=30, monthly_retention_days=14)
+    with pytest.raises(ConfigurationError, match="backup.vault_lock_days"):
+        profiles.BackupSettings(daily_retention_days=7, vault_lock_days=8)
+    with pytest.raises(ConfigurationError, match="backup.daily_retention_days"):
+        profiles.BackupSettings(daily_retention_days=0)
+
+
+def test_disabled_profile_is_refused():
+    import dataclasses
+
+    profile = dataclasses.replace(_profile("sandbox"), backup=dataclasses.replace(profiles.SANDBOX.backup, enabled=False))
+    with pytest.raises(ConfigurationError, match="profile.backup.enabled"):
+        BackupPlan(EnvironmentStack(cdk.App(), "Bad", profile=profile), "Backup", profile=profile)
+
+
+def test_profile_must_be_a_profile():
+    with pytest.raises(ConfigurationError, match="an EnvironmentProfile"):
+        BackupPlan(_stack(), "Backup", profile="production")  # type: ignore[arg-type]
+
+
+def test_explicit_dr_vault_arn_is_used():
+    stack = _stack()
+    arn = "arn:aws:backup:eu-central-1:123456789012:backup-vault:dr"
+    BackupPlan(stack, "Backup", profile=_profile("production"), dr_vault_arn=arn)
+    template = cdk.assertions.Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Backup::BackupPlan",
+        {"BackupPlan": {"BackupPlanRule": Match.array_with([Match.object_like({"CopyActions": [Match.object_like({"DestinationBackupVaultArn": arn})]})])}},
+    )
+
+
+def test_protect_accepts_plain_resources_and_rejects_unsupported_ones():
+    stack = _stack()
+    plan = BackupPlan(stack, "Backup", profile=_profile("production"))
+    table = dynamodb.TableV2(stack, "Table", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING))
+    versioned = s3.Bucket(stack, "Versioned", versioned=True)
+    assert plan.protect(table, versioned) is plan
+    with pytest.raises(ConfigurationError, match="a versioned S3 bucket"):
+        plan.protect(s3.Bucket(stack, "Unversioned"))
+    with pytest.raises(ConfigurationError, match="AWS Backup does not support it"):
+        plan.protect(cdk.aws_sns.Topic(stack, "Topic"))
+    template = cdk.assertions.Template.from_stack(stack)
+    tag = {"Key": SELECTION_TAG, "Value": plan.plan_name}
+    template.has_resource_properties("AWS::DynamoDB::GlobalTable", {"Replicas": [Match.object_like({"Tags": Match.array_with([tag])})]})
+    template.has_resource_properties("AWS::S3::Bucket", {"Tags": Match.array_with([tag])})
+
+
+def test_protect_aurora_cluster_tags_only_the_cluster():
+    from finefinds_constructs.aurora_cluster import AuroraCluster
+    from finefinds_constructs.secure_vpc import SecureVpc
+
+    stack = _stack("development")
+    profile = _profile("development")
+    plan = BackupPlan(stack, "Backup", profile=profile)
+    network = SecureVpc(stack, "Network", profile=profile)
+    plan.protect(AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc))
+    template = cdk.assertions.Template.from_stack(stack)
+    tag = {"Key": SELECTION_TAG, "Value": plan.plan_name}
+    template.has_resource_properties("AWS::RDS::DBCluster", {"Tags": Match.array_with([tag])})
+    for instance in support.resources_of_type(template, "AWS::RDS::DBInstance").values():
+        assert tag not in instance["Properties"].get("Tags", [])

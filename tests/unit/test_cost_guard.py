@@ -1,0 +1,314 @@
+"""CostGuard under every preset profile, asserted on the synthesized template."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+import support
+from finefinds_constructs import EnvironmentStack, profiles
+from finefinds_constructs.cost_guard import COST_ALLOCATION_TAGS, CostGuard
+from finefinds_constructs.errors import ConfigurationError
+
+PRESETS = support.PRESET_NAMES
+EMAILS = ("finops@example.com", "platform@example.com")
+MANIFEST = Path(__file__).with_name("logical_ids_cost_guard.json")
+PINNED_TYPES = ("AWS::KMS::Key", "AWS::SNS::Topic", "AWS::Budgets::Budget", "AWS::CE::AnomalyMonitor")
+
+
+def _with_emails(profile: profiles.EnvironmentProfile, emails=EMAILS) -> profiles.EnvironmentProfile:
+    return dataclasses.replace(profile, alarms=dataclasses.replace(profile.alarms, emails=emails))
+
+
+def _build(stack, profile):
+    guard = CostGuard(stack, "Cost", profile=_with_emails(profile))
+    # A second guard notifying an existing topic, with the tag-scoped monitor and no e-mail.
+    CostGuard(
+        stack,
+        "SharedTopic",
+        profile=dataclasses.replace(profile, cost=dataclasses.replace(profile.cost, anomaly_monitor="ENVIRONMENT_TAG")),
+        topic=guard.topic,
+        enforce_required_tags=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def synth():
+    """Given CostGuards per preset, when the app is synthesized with the four packs on."""
+    result = support.synthesize("CostGuard", _build)
+    yield result
+    support.cleanup(result)
+
+
+def _mine(template, resource_type: str, prefix: str = "Cost") -> dict:
+    return {k: v for k, v in support.resources_of_type(template, resource_type).items() if k.startswith(prefix)}
+
+
+# ------------------------------------------------------------------------------ budget
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_monthly_cost_budget_from_the_profile(synth, preset):
+    (budget,) = _mine(synth.template(preset), "AWS::Budgets::Budget").values()
+    data = budget["Properties"]["Budget"]
+    assert data["BudgetType"] == "COST"
+    assert data["TimeUnit"] == "MONTHLY"
+    assert data["BudgetLimit"] == {"Amount": profiles.PRESETS[preset].monthly_budget_usd, "Unit": "USD"}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_actual_and_forecast_thresholds_notify_email_and_topic(synth, preset):
+    template = synth.template(preset)
+    (budget,) = _mine(template, "AWS::Budgets::Budget").values()
+    (topic_id,) = _mine(template, "AWS::SNS::Topic")
+    cost = profiles.PRESETS[preset].cost
+    notes = {n["Notification"]["NotificationType"]: n for n in budget["Properties"]["NotificationsWithSubscribers"]}
+    assert notes["ACTUAL"]["Notification"]["Threshold"] == cost.actual_threshold_percent
+    assert notes["FORECASTED"]["Notification"]["Threshold"] == cost.forecast_threshold_percent
+    for note in notes.values():
+        assert note["Notification"]["ThresholdType"] == "PERCENTAGE"
+        assert note["Notification"]["ComparisonOperator"] == "GREATER_THAN"
+        subs = note["Subscribers"]
+        assert {"SubscriptionType": "SNS", "Address": {"Ref": topic_id}} in subs
+        assert sorted(s["Address"] for s in subs if s["SubscriptionType"] == "EMAIL") == sorted(EMAILS)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_given_topic_is_used_and_no_topic_is_created(synth, preset):
+    template = synth.template(preset)
+    assert _mine(template, "AWS::SNS::Topic", "SharedTopic") == {}
+    (budget,) = _mine(template, "AWS::Budgets::Budget", "SharedTopic").values()
+    (topic_id,) = _mine(template, "AWS::SNS::Topic")
+    for note in budget["Properties"]["NotificationsWithSubscribers"]:
+        assert note["Subscribers"] == [{"SubscriptionType": "SNS", "Address": {"Ref": topic_id}}]
+
+
+# ------------------------------------------------------------------------------ topic
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_topic_is_kms_encrypted_and_tls_only(synth, preset):
+    template = synth.template(preset)
+    (topic,) = _mine(template, "AWS::SNS::Topic").values()
+    (key_id, key), = _mine(template, "AWS::KMS::Key").items()
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert key["Properties"]["EnableKeyRotation"] is True
+    (policy,) = _mine(template, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+    )
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_only_budgets_and_cost_alerts_of_this_account_may_publish(synth, preset):
+    template = synth.template(preset)
+    services = ["budgets.amazonaws.com", "costalerts.amazonaws.com"]
+    (policy,) = _mine(template, "AWS::SNS::TopicPolicy").values()
+    (allow,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Action"] == "sns:Publish"
+    assert sorted(allow["Principal"]["Service"]) == services
+    assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": support.TEST_ACCOUNT}}
+    (key,) = _mine(template, "AWS::KMS::Key").values()
+    (for_services,) = [
+        s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowPublishingServicesToUseTheKey"
+    ]
+    assert sorted(for_services["Principal"]["Service"]) == services
+    assert for_services["Condition"] == {"StringEquals": {"aws:SourceAccount": support.TEST_ACCOUNT}}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_key_removal_follows_the_profile(synth, preset):
+    (key,) = _mine(synth.template(preset), "AWS::KMS::Key").values()
+    expected = "Retain" if profiles.PRESETS[preset].is_retained else "Delete"
+    assert key["DeletionPolicy"] == expected
+
+
+# ------------------------------------------------------------------------------ anomalies
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_service_anomaly_monitor(synth, preset):
+    (monitor,) = _mine(synth.template(preset), "AWS::CE::AnomalyMonitor").values()
+    assert monitor["Properties"]["MonitorType"] == "DIMENSIONAL"
+    assert monitor["Properties"]["MonitorDimension"] == "SERVICE"
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_environment_tag_monitor(synth, preset):
+    (monitor,) = _mine(synth.template(preset), "AWS::CE::AnomalyMonitor", "SharedTopic").values()
+    assert monitor["Properties"]["MonitorType"] == "CUSTOM"
+    spec = json.loads(monitor["Properties"]["MonitorSpecification"])
+    assert spec == {"Tags": {"Key": "Environment", "Values": [preset], "MatchOptions": ["EQUALS"]}}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_anomalies_go_to_the_topic_immediately_above_the_profile_threshold(synth, preset):
+    template = synth.template(preset)
+    (topic_id,) = _mine(template, "AWS::SNS::Topic")
+    (monitor_id,) = _mine(template, "AWS::CE::AnomalyMonitor")
+    subs = _mine(template, "AWS::CE::AnomalySubscription")
+    immediate = [s["Properties"] for s in subs.values() if s["Properties"]["Frequency"] == "IMMEDIATE"]
+    (props,) = immediate
+    assert props["Subscribers"] == [{"Type": "SNS", "Address": {"Ref": topic_id}}]
+    assert props["MonitorArnList"] == [{"Fn::GetAtt": [monitor_id, "MonitorArn"]}]
+    expression = json.loads(props["ThresholdExpression"])["Dimensions"]
+    assert expression["Key"] == "ANOMALY_TOTAL_IMPACT_ABSOLUTE"
+    assert expression["MatchOptions"] == ["GREATER_THAN_OR_EQUAL"]
+    assert float(expression["Values"][0]) == profiles.PRESETS[preset].cost.anomaly_threshold_usd
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_emails_get_a_daily_anomaly_digest(synth, preset):
+    subs = _mine(synth.template(preset), "AWS::CE::AnomalySubscription")
+    (daily,) = [s["Properties"] for s in subs.values() if s["Properties"]["Frequency"] == "DAILY"]
+    assert sorted(s["Address"] for s in daily["Subscribers"]) == sorted(EMAILS)
+    assert _mine(synth.template(preset), "AWS::CE::AnomalySubscription", "SharedTopic").__len__() == 1
+
+
+# ------------------------------------------------------------------------------ tags
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_required_tags_rule_enforces_the_organisation_tags(synth, preset):
+    template = synth.template(preset)
+    (rule,) = _mine(template, "AWS::Config::ConfigRule").values()
+    assert rule["Properties"]["Source"] == {"Owner": "AWS", "SourceIdentifier": "REQUIRED_TAGS"}
+    params = rule["Properties"]["InputParameters"]
+    assert sorted(params.values()) == sorted(COST_ALLOCATION_TAGS)
+    assert set(COST_ALLOCATION_TAGS) == set(profiles.PRESETS[preset].organisation_tags())
+    assert _mine(template, "AWS::Config::ConfigRule", "SharedTopic") == {}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_organisation_tags_on_taggable_resources(synth, preset):
+    template = synth.template(preset)
+    tags = profiles.PRESETS[preset].organisation_tags()
+    for resource_type in ("AWS::KMS::Key", "AWS::SNS::Topic"):
+        for resource in _mine(template, resource_type).values():
+            present = {t["Key"]: t["Value"] for t in resource["Properties"]["Tags"]}
+            assert tags.items() <= present.items(), resource_type
+
+
+# ------------------------------------------------------------------------------ gates
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_findings(synth, preset):
+    findings = synth.findings_for(preset)
+    assert findings == [], "\n".join(f"{f.pack} {f.rule} {f.path}" for f in findings)
+    assert synth.error is None, synth.error
+
+
+def test_cfn_lint_clean(synth):
+    code, output = support.cfn_lint(synth.template_file(p) for p in PRESETS)
+    assert code == 0, output
+
+
+def test_checkov_clean(synth):
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "checkov"),
+            "--directory", str(synth.outdir),
+            "--framework", "cloudformation",
+            "--quiet", "--compact", "--output", "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    reports = json.loads(run.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    assert sum(r.get("summary", {}).get("passed", 0) for r in reports) > 0, "checkov checked nothing"
+    failed = [c for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    assert failed == [], sorted({f"{c['check_id']} {c['resource']}" for c in failed})
+
+
+def test_logical_ids_are_pinned(synth):
+    """Stateful logical ids never change; ``UPDATE_LOGICAL_IDS=1`` regenerates the manifest on purpose."""
+    actual = {
+        preset: {t: sorted(support.resources_of_type(synth.template(preset), t)) for t in PINNED_TYPES}
+        for preset in PRESETS
+    }
+    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
+        MANIFEST.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(MANIFEST.read_text())
+    assert actual == expected, f"stateful logical ids changed (a breaking change); see {MANIFEST.name}"
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+def _stack(preset: str = "development"):
+    profile = _with_emails(support.profile_for_tests(preset))
+    return EnvironmentStack(cdk.App(), "Bad", profile=profile), profile
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"monthly_budget_usd": 0}, "monthly_budget_usd = 0 is not allowed"),
+        ({"monthly_budget_usd": -5}, "monthly_budget_usd = -5 is not allowed"),
+        ({"monthly_budget_usd": "100"}, "monthly_budget_usd = '100' is not allowed"),
+        ({"actual_threshold_percent": 0}, "actual_threshold_percent = 0 is not allowed; allowed: 1..1000"),
+        ({"forecast_threshold_percent": 1001}, "forecast_threshold_percent = 1001 is not allowed; allowed: 1..1000"),
+        ({"anomaly_threshold_usd": 0}, "anomaly_threshold_usd = 0 is not allowed"),
+        ({"emails": ["not-an-address"]}, "emails = 'not-an-address' is not allowed"),
+        ({"emails": [f"u{i}@example.com" for i in range(11)]}, "at most 10 addresses"),
+        ({"emails": []}, "at least one address, or a topic="),
+    ],
+)
+def test_bad_input_is_a_configuration_error(kwargs, message):
+    stack, profile = _stack()
+    with pytest.raises(ConfigurationError) as info:
+        CostGuard(stack, "Cost", profile=profile, **kwargs)
+    assert message in str(info.value)
+    assert "Bad/Cost" in str(info.value)
+
+
+def test_no_email_and_no_topic_is_an_error_under_the_bare_presets():
+    stack = EnvironmentStack(cdk.App(), "Bare", profile=profiles.DEVELOPMENT)
+    with pytest.raises(ConfigurationError, match="set profile.alarms.emails"):
+        CostGuard(stack, "Cost", profile=profiles.DEVELOPMENT)
+
+
+def test_profile_thresholds_are_validated():
+    with pytest.raises(ConfigurationError, match=r"cost.actual_threshold_percent = 0 is not allowed; allowed: 1..1000"):
+        dataclasses.replace(profiles.PRODUCTION.cost, actual_threshold_percent=0)
+    with pytest.raises(ConfigurationError, match="cost.anomaly_monitor"):
+        profiles.EnvironmentProfile.from_mapping({"cost": {"anomaly_monitor": "LINKED_ACCOUNT"}})
+
+
+def test_profile_is_required():
+    stack, _ = _stack()
+    with pytest.raises(ConfigurationError, match="an EnvironmentProfile"):
+        CostGuard(stack, "Cost", profile="production")  # type: ignore[arg-type]
+
+
+def test_explicit_arguments_override_the_profile():
+    stack, profile = _stack()
+    CostGuard(
+        stack,
+        "Cost",
+        profile=profile,
+        monthly_budget_usd=1234.5,
+        actual_threshold_percent=50,
+        forecast_threshold_percent=120,
+        anomaly_threshold_usd=1_000_000,
+        emails=["cfo@example.com"],
+        enforce_required_tags=False,
+    )
+    template = cdk.assertions.Template.from_stack(stack)
+    (budget,) = support.resources_of_type(template, "AWS::Budgets::Budget").values()
+    assert budget["Properties"]["Budget"]["BudgetLimit"]["Amount"] == 1234.5
+    thresholds = sorted(n["Notification"]["Threshold"] for n in budget["Properties"]["NotificationsWithSubscribers"])
+    assert thresholds == [50, 120]
+    for sub in support.resources_of_type(template, "AWS::CE::AnomalySubscription").values():
+        assert json.loads(sub["Properties"]["ThresholdExpression"])["Dimensions"]["Values"] == ["1000000"]
+    template.resource_count_is("AWS::Config::ConfigRule", 0)
