@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Synthesize examples/platform with the AWS CDK CLI and print a per-environment summary.
+"""Synthesize the example apps with the AWS CDK CLI and print a per-environment summary.
 
 Run through ``python3 scripts/dev.py synth`` (the README's first command), which provides the
-pinned CLI and the virtual environment. The summary gives, per environment: its stacks, resource
-count, CloudWatch alarms, whether a WAF is attached, and the compliance status (cdk-nag findings
-from the cloud assembly's validation report). Exits non-zero when synthesis fails or any
-environment is missing or has a finding.
+pinned CLI and the virtual environment. Every example app with environments (``examples/*/env``:
+the reference platform, the marketing site) is synthesized for every environment; the summary
+gives, per environment: its stacks, resource count, CloudWatch alarms, whether a WAF is attached,
+and the compliance status (cdk-nag findings from the cloud assembly's validation report). Exits
+non-zero when synthesis fails or any environment is missing or has a finding.
 
-Options: ``--env NAME`` synthesizes one environment; ``--outdir DIR`` picks the assembly folder.
+Options: ``--app NAME`` one example app (default: all; ``platform`` when ``--outdir`` is given);
+``--env NAME`` one environment; ``--outdir DIR`` the assembly folder (one app only).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PLATFORM = ROOT / "examples" / "platform"
+EXAMPLES = ROOT / "examples"
+ORDER = ["development", "qa", "sandbox", "staging", "production"]
 
 
 def cdk_cli() -> str:
@@ -37,7 +40,12 @@ def cdk_cli() -> str:
     return found
 
 
-def synthesize(outdir: Path, env_name: str | None) -> tuple[int, float, str]:
+def example_apps() -> list[Path]:
+    """Example apps that synthesize per environment (a cdk.json and an env/ folder)."""
+    return sorted(p.parent for p in EXAMPLES.glob("*/cdk.json") if (p.parent / "env").is_dir())
+
+
+def synthesize(app_dir: Path, outdir: Path, env_name: str | None) -> tuple[int, float, str]:
     if outdir.exists():
         shutil.rmtree(outdir)
     # The app runs under this interpreter (the project's venv), whatever `python` is on PATH.
@@ -47,7 +55,7 @@ def synthesize(outdir: Path, env_name: str | None) -> tuple[int, float, str]:
         cmd += ["--context", f"env={env_name}"]
     env = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true")
     started = time.perf_counter()
-    result = subprocess.run(cmd, cwd=PLATFORM, env=env, capture_output=True, text=True)
+    result = subprocess.run(cmd, cwd=app_dir, env=env, capture_output=True, text=True)
     return result.returncode, time.perf_counter() - started, result.stdout + result.stderr
 
 
@@ -60,7 +68,7 @@ def summarise(outdir: Path, expected: list[str]) -> tuple[list[dict], bool]:
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
         parts = artifact.get("displayName", name).split("-")
-        env = parts[1].lower() if len(parts) > 2 and parts[0] == "FineFinds" else "?"
+        env = parts[1].lower() if len(parts) > 2 else "?"
         template = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
         stacks_by_env[env].append((artifact.get("displayName", name), template))
 
@@ -114,21 +122,13 @@ def print_table(rows: list[dict]) -> None:
             print(f"{'':<13}  ! {finding}")
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", help="synthesize only this environment")
-    parser.add_argument("--outdir", default=str(PLATFORM / "cdk.out"), help="cloud assembly folder")
-    args = parser.parse_args(argv)
-    expected = sorted(p.stem for p in (PLATFORM / "env").glob("*.toml"))
-    order = ["development", "qa", "sandbox", "staging", "production"]
-    expected.sort(key=lambda e: (order.index(e) if e in order else len(order), e))
-    if args.env:
-        expected = [args.env]
-    outdir = Path(args.outdir).resolve()
-
-    code, seconds, output = synthesize(outdir, args.env)
+def run_app(app_dir: Path, outdir: Path, env_name: str | None) -> int:
+    expected = sorted((p.stem for p in (app_dir / "env").glob("*.toml")), key=lambda e: (ORDER.index(e) if e in ORDER else len(ORDER), e))
+    if env_name:
+        expected = [env_name]
+    code, seconds, output = synthesize(app_dir, outdir, env_name)
     rows, ok = summarise(outdir, expected)
-    print(f"examples/platform: `cdk synth` of {len(expected)} environment(s) in {seconds:.1f} s -> {outdir}")
+    print(f"examples/{app_dir.name}: `cdk synth` of {len(expected)} environment(s) in {seconds:.1f} s -> {outdir}")
     print()
     print_table(rows)
     if code != 0:
@@ -141,6 +141,26 @@ def main(argv: list[str]) -> int:
         return 1
     print(f"\nall {len(rows)} environments synthesized and compliant")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--app", help="one example app (a folder of examples/)")
+    parser.add_argument("--env", help="synthesize only this environment")
+    parser.add_argument("--outdir", help="cloud assembly folder (one app only)")
+    args = parser.parse_args(argv)
+    apps = example_apps()
+    if args.app or args.outdir:
+        apps = [EXAMPLES / (args.app or "platform")]
+    elif args.env:
+        # Only the apps that have this environment (an unknown name still reaches one, which explains).
+        apps = [a for a in apps if (a / "env" / f"{args.env}.toml").is_file()] or apps[:1]
+    failed = 0
+    for app_dir in apps:
+        outdir = Path(args.outdir).resolve() if args.outdir else app_dir / "cdk.out"
+        failed |= run_app(app_dir, outdir, args.env) != 0
+        print()
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,241 @@
+"""The marketing-site example (examples/marketing_site), synthesized once with the real AWS CDK CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import support
+from finefinds_constructs import EnvironmentProfile, compliance
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "examples" / "marketing_site"
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+ENVIRONMENTS = ["development", "production"]
+CONCERNS = ["Dns", "Email", "Storage", "ContactForm", "Monitoring", "EdgeMonitoring"]
+EDGE_CONCERNS = {"Dns", "Storage", "EdgeMonitoring"}
+
+pytestmark = pytest.mark.slow
+
+
+def stack_name(env: str, concern: str) -> str:
+    return f"FineFindsMarketing-{env.capitalize()}-{concern}"
+
+
+def profile(env: str) -> EnvironmentProfile:
+    return EnvironmentProfile.from_file(SITE / "env" / f"{env}.toml")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Given the marketing-site app, when `cdk synth` runs, then this is what it made."""
+    outdir = tmp_path_factory.mktemp("marketing_site") / "cdk.out"
+    result = subprocess.run(
+        [
+            str(CDK), "synth", "--quiet", "--no-notices",
+            "--app", f"{sys.executable} app.py",
+            "--output", str(outdir),
+        ],
+        cwd=SITE,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true"),
+    )
+    manifest = json.loads((outdir / "manifest.json").read_text()) if (outdir / "manifest.json").is_file() else {}
+    artifacts = {
+        name: a for name, a in manifest.get("artifacts", {}).items() if a["type"] == "aws:cloudformation:stack"
+    }
+    stacks = {name: json.loads((outdir / a["properties"]["templateFile"]).read_text()) for name, a in artifacts.items()}
+    return {"result": result, "outdir": outdir, "artifacts": artifacts, "stacks": stacks}
+
+
+def resources(template: dict, type_: str) -> dict[str, dict]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == type_}
+
+
+def the(template: dict, type_: str) -> dict:
+    (resource,) = resources(template, type_).values()
+    return resource["Properties"]
+
+
+# ------------------------------------------------------------------------------ the assembly
+def test_synth_succeeds(site):
+    result = site["result"]
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_both_environments_have_exactly_their_stacks(site):
+    assert sorted(site["stacks"]) == sorted(stack_name(e, c) for e in ENVIRONMENTS for c in CONCERNS)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_stacks_are_in_the_environments_account_and_the_right_region(site, env):
+    p = profile(env)
+    for concern in CONCERNS:
+        environment = site["artifacts"][stack_name(env, concern)]["environment"]
+        region = "us-east-1" if concern in EDGE_CONCERNS else p.region
+        assert environment == f"aws://{p.account}/{region}", concern
+
+
+def test_no_cdk_nag_findings(site):
+    findings = compliance.read_findings(site["outdir"])
+    assert findings == [], "\n".join(f"{f.pack} {f.rule} {f.path}" for f in findings)
+
+
+def test_cfn_lint_is_clean(site):
+    code, output = support.cfn_lint(sorted(site["outdir"].glob("*.template.json")))
+    assert code == 0, output
+
+
+def test_checkov_reports_no_failed_checks(site):
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "checkov"),
+            "--directory", str(site["outdir"]),
+            "--framework", "cloudformation",
+            "--compact", "--output", "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    reports = json.loads(run.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [c for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    assert failed == [], sorted({f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in failed})
+    skipped = [c for r in reports for c in r.get("results", {}).get("skipped_checks", [])]
+    marketing_skips = {"CKV_AWS_116", "CKV_AWS_117"}
+    assert marketing_skips <= {c["check_id"] for c in skipped}
+
+
+def test_every_acknowledgement_has_a_reason_and_one_home():
+    sys.path.insert(0, str(SITE))
+    try:
+        import marketing_stacks
+    finally:
+        sys.path.remove(str(SITE))
+    keys = [(a.stack, a.path, a.rule) for a in marketing_stacks.ACKNOWLEDGEMENTS]
+    assert len(keys) == len(set(keys))
+    assert all(len(a.reason) > 80 for a in marketing_stacks.ACKNOWLEDGEMENTS)
+    sources = [p for p in SITE.rglob("*.py") if "cdk.out" not in p.parts]
+    assert [p.name for p in sources if "Acknowledgment(" in p.read_text()] == ["marketing_stacks.py"]
+
+
+# ------------------------------------------------------------------------- the contact form
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_contact_form_function(site, env):
+    template = site["stacks"][stack_name(env, "ContactForm")]
+    function = the(template, "AWS::Lambda::Function")
+    assert function["Runtime"] == "python3.14"
+    assert function["Handler"] == "handler.handler"
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    assert function["ReservedConcurrentExecutions"] >= 1
+    assert "KmsKeyArn" in function
+    assert set(function["Environment"]["Variables"]) == {"SENDER", "RECIPIENT", "CONFIGURATION_SET"}
+    assert function["Environment"]["Variables"]["SENDER"].endswith("@" + profile(env).domain_name)
+    assert "LogGroup" in function["LoggingConfig"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_contact_form_logs_are_encrypted_and_expire(site, env):
+    template = site["stacks"][stack_name(env, "ContactForm")]
+    groups = resources(template, "AWS::Logs::LogGroup")
+    assert len(groups) == 2
+    for group in groups.values():
+        assert "KmsKeyId" in group["Properties"]
+        assert group["Properties"]["RetentionInDays"] == profile(env).protection.log_retention_days
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_api_stage_is_throttled_and_logged(site, env):
+    template = site["stacks"][stack_name(env, "ContactForm")]
+    stage = the(template, "AWS::ApiGatewayV2::Stage")
+    throttle = stage["DefaultRouteSettings"]
+    assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] > 0
+    assert "DestinationArn" in stage["AccessLogSettings"]
+    route = the(template, "AWS::ApiGatewayV2::Route")
+    assert route["RouteKey"] == "POST /contact"
+    api = the(template, "AWS::ApiGatewayV2::Api")
+    assert api["CorsConfiguration"]["AllowOrigins"] == [f"https://{profile(env).domain_name}"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_function_may_send_only_through_the_sites_identity(site, env):
+    template = site["stacks"][stack_name(env, "ContactForm")]
+    policy = the(template, "AWS::IAM::ManagedPolicy")["PolicyDocument"]
+    (ses,) = [s for s in policy["Statement"] if any(a.startswith("ses:") for a in s["Action"])]
+    assert sorted(ses["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
+    assert "*" not in json.dumps(ses["Resource"])
+    assert resources(template, "AWS::IAM::Policy") == {}  # no inline policies
+
+
+# ----------------------------------------------------------------------- e-mail, DNS, storage
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_ses_identity_for_the_sites_domain(site, env):
+    template = site["stacks"][stack_name(env, "Email")]
+    identity = the(template, "AWS::SES::EmailIdentity")
+    assert identity["EmailIdentity"] == profile(env).domain_name
+    assert resources(template, "AWS::SES::ConfigurationSet")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_alias_records_point_at_the_distribution(site, env):
+    template = site["stacks"][stack_name(env, "Storage")]
+    records = [r["Properties"] for r in resources(template, "AWS::Route53::RecordSet").values()]
+    assert sorted(r["Type"] for r in records if "AliasTarget" in r) == ["A", "AAAA"]
+    for record in records:
+        assert record["Name"].rstrip(".") == profile(env).domain_name
+    distribution = the(template, "AWS::CloudFront::Distribution")["DistributionConfig"]
+    assert distribution["Aliases"] == [profile(env).domain_name]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_zone_and_certificate(site, env):
+    template = site["stacks"][stack_name(env, "Dns")]
+    zone = the(template, "AWS::Route53::HostedZone")
+    assert zone["Name"].rstrip(".") == profile(env).domain_name
+    assert resources(template, "AWS::CertificateManager::Certificate")
+
+
+# ------------------------------------------------------------------------------- monitoring
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_function_alarms_notify_the_alarm_topic(site, env):
+    template = site["stacks"][stack_name(env, "Monitoring")]
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    by_metric = {a["MetricName"]: a for a in alarms if a.get("Namespace") == "AWS/Lambda"}
+    assert set(by_metric) == {"Errors", "Throttles"}
+    (topic,) = resources(template, "AWS::SNS::Topic")
+    for alarm in by_metric.values():
+        assert alarm["AlarmActions"] == [{"Ref": topic}]
+    subscriptions = {s["Properties"]["Endpoint"] for s in resources(template, "AWS::SNS::Subscription").values()}
+    assert subscriptions == set(profile(env).alarms.emails)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_distribution_is_alarmed_in_us_east_1(site, env):
+    template = site["stacks"][stack_name(env, "EdgeMonitoring")]
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    assert any(a.get("Namespace") == "AWS/CloudFront" for a in alarms)
+
+
+# ---------------------------------------------------------------------- environment selection
+def test_env_context_selects_one_environment():
+    import aws_cdk as cdk
+
+    from finefinds_constructs import ConfigurationError
+
+    sys.path.insert(0, str(SITE))
+    try:
+        spec = __import__("importlib.util").util.spec_from_file_location("marketing_site_app", SITE / "app.py")
+        app_module = __import__("importlib.util").util.module_from_spec(spec)
+        spec.loader.exec_module(app_module)
+    finally:
+        sys.path.remove(str(SITE))
+    assert app_module.selected_environments(cdk.App()) == ENVIRONMENTS
+    assert app_module.selected_environments(cdk.App(context={"env": "production"})) == ["production"]
+    with pytest.raises(ConfigurationError, match="development | production"):
+        app_module.selected_environments(cdk.App(context={"env": "staging"}))
