@@ -17,7 +17,7 @@ from constructs import Construct
 
 from . import compliance
 from ._internal.network import allow_from
-from ._internal.logs import removal_policy, retention
+from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
 from .errors import ConfigurationError
@@ -218,7 +218,10 @@ class AuroraCluster(Construct):
         subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         zones = self._zones(vpc, subnets)
 
-        self.key = self._key(profile)
+        self.key = log_encryption_key(
+            self, "Key", retain=profile.is_retained,
+            description=f"Encrypts Aurora storage, Performance Insights, credentials and logs of {self.node.path}",
+        )
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -406,31 +409,6 @@ class AuroraCluster(Construct):
                 "an RDS Proxy keeps connections open, so a 0-ACU cluster would never pause; "
                 "set min_acu to 0.5 or more, or proxy=False",
             )
-
-    def _key(self, profile: EnvironmentProfile) -> kms.Key:
-        stack = cdk.Stack.of(self)
-        key = kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts Aurora storage, Performance Insights, credentials and logs of {self.node.path}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(profile.is_retained),
-            pending_window=cdk.Duration.days(30 if profile.is_retained else 7),
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                    }
-                },
-            )
-        )
-        return key
 
     def _monitoring_role(self) -> iam.Role:
         role = iam.Role(

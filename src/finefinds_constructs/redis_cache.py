@@ -9,15 +9,13 @@ from typing import Any, Union
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from . import compliance
 from ._internal.network import allow_from
-from ._internal.logs import removal_policy, retention
+from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
 from .errors import ConfigurationError
@@ -155,7 +153,10 @@ class RedisCache(Construct):
         subnet_ids = self._isolated_subnet_ids(vpc)
         self.port = port
 
-        self.key = self._key(retained)
+        self.key = log_encryption_key(
+            self, "Key", retain=retained,
+            description=f"Encrypts the Valkey cache, its AUTH token and logs of {self.node.path}",
+        )
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -314,32 +315,6 @@ class RedisCache(Construct):
                 source=self.node.path,
             )
         return list(selected.subnet_ids)
-
-    def _key(self, retained: bool) -> kms.Key:
-        stack = cdk.Stack.of(self)
-        key = kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the Valkey cache, its AUTH token and logs of {self.node.path}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(retained),
-            pending_window=cdk.Duration.days(30 if retained else 7),
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                    }
-                },
-            )
-        )
-        return key
-
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
