@@ -103,3 +103,30 @@ def cfn_lint(paths) -> tuple[int, str]:
         [str(Path(sys.executable).parent / "cfn-lint"), *map(str, paths)], cwd=ROOT, capture_output=True, text=True
     )
     return run.returncode, run.stdout + run.stderr
+
+
+def checkov(directory) -> list[dict]:
+    """checkov's JSON reports for the CloudFormation templates in ``directory``.
+
+    Not ``--quiet``: that drops the skipped checks, which the tests compare with the registry.
+    """
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "checkov"),
+            "--directory", str(directory),
+            "--framework", "cloudformation",
+            "--compact", "--output", "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    reports = json.loads(run.stdout)
+    return reports if isinstance(reports, list) else [reports]
+
+
+def checkov_checks(reports: list[dict], kind: str = "failed_checks") -> list[dict]:
+    """One kind of check result (``failed_checks``, ``skipped_checks``, ...) across the reports."""
+    return [c for r in reports for c in r.get("results", {}).get(kind, [])]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -153,23 +151,14 @@ def test_no_cdk_nag_findings(synth, preset):
     assert synth.findings_for(preset) == [], synth.error
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_cfn_lint_clean(synth, preset):
-    lint = Path(sys.executable).with_name("cfn-lint")
-    result = subprocess.run([str(lint), str(synth.template_file(preset))], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_cfn_lint_clean(synth):
+    code, output = support.cfn_lint(synth.template_file(p) for p in PRESETS)
+    assert code == 0, output
 
 
 def test_checkov_clean(synth):
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("checkov")), "-d", str(synth.outdir), "--framework", "cloudformation",
-         "--quiet", "--compact", "--output", "json"],
-        capture_output=True,
-        text=True,
-    )
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [c for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    reports = support.checkov(synth.outdir)
+    failed = support.checkov_checks(reports)
     assert failed == [], sorted({f"{c['check_id']} {c['resource']}" for c in failed})
 
 

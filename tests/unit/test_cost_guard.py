@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -213,20 +211,9 @@ def test_cfn_lint_clean(synth):
 
 
 def test_checkov_clean(synth):
-    run = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "checkov"),
-            "--directory", str(synth.outdir),
-            "--framework", "cloudformation",
-            "--quiet", "--compact", "--output", "json",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    reports = json.loads(run.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
+    reports = support.checkov(synth.outdir)
     assert sum(r.get("summary", {}).get("passed", 0) for r in reports) > 0, "checkov checked nothing"
-    failed = [c for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    failed = support.checkov_checks(reports)
     assert failed == [], sorted({f"{c['check_id']} {c['resource']}" for c in failed})
 
 

@@ -451,22 +451,10 @@ def test_cfn_lint_clean(synthesized):
 
 
 def test_checkov_clean(synthesized):
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "checkov"),
-            "--directory", str(synthesized.outdir),
-            "--framework", "cloudformation",
-            # Not --quiet: it drops skipped checks from the JSON report.
-            "--compact", "--output", "json",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [c for r in reports for c in r.get("results", {}).get("failed_checks", [])]
+    reports = support.checkov(synthesized.outdir)
+    failed = support.checkov_checks(reports)
     assert failed == [], sorted({f"{c['check_id']} {c['resource']}" for c in failed})
-    skipped = [c for r in reports for c in r.get("results", {}).get("skipped_checks", [])]
+    skipped = support.checkov_checks(reports, "skipped_checks")
     reasons = {(a.rule, a.reason) for a in compliance.REGISTRY if a.rule.startswith("CKV")}
     assert skipped, "the wildcard certificates carry a skip"
     for check in skipped:
