@@ -117,3 +117,9 @@ def test_platform_page_draws_every_environment_from_the_templates(site):
     for env in ("production", "staging", "qa", "sandbox", "development"):
         assert f'aria-label="FineFinds {env} stacks"' in page
     assert "NAT gateway" in page and "CloudFront distribution" in page
+
+
+@pytest.mark.slow
+def test_construct_pages_list_the_alarms_alarmset_adds(site):
+    for page in ("secure-vpc", "fargate-web-service", "waf-protection", "aurora-cluster", "redis-cache", "cdn-bucket", "auth-pool"):
+        assert "adds:" in (site / "constructs" / f"{page}.html").read_text(), page

@@ -258,9 +258,45 @@ class EnvironmentDifferences(Directive):
         return [_table(*difference_rows(), "environment-differences")]
 
 
+def alarms_text(construct: str) -> str:
+    """The bullet of ``AlarmSet.monitor``'s docstring about ``construct``: the alarms it adds."""
+    import inspect
+    import re
+
+    from finefinds_constructs import AlarmSet
+
+    doc = inspect.getdoc(AlarmSet.monitor) or ""
+    bullets = re.split(r"\n(?=\* )", doc)
+    for bullet in bullets:
+        head = bullet.split("—", 1)[0]
+        if re.search(rf"[`:]{construct}`", head):
+            text = bullet.split("—", 1)[1] if "—" in bullet else bullet
+            text = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]  # the bullet ends at a blank line
+            return " ".join(line.strip() for line in text.splitlines())
+    return ""
+
+
+class ConstructAlarms(Directive):
+    """``.. construct-alarms:: AuroraCluster``: what ``AlarmSet.monitor`` adds for it, from its docstring."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        from docutils.statemachine import StringList
+
+        _depends_on(self, SRC / "alarm_set.py")
+        text = alarms_text(self.arguments[0])
+        if not text:
+            raise self.error(f"AlarmSet.monitor documents no alarms for {self.arguments[0]}")
+        container = nodes.container()
+        self.state.nested_parse(StringList([f"``AlarmSet.monitor`` adds: {text}"]), self.content_offset, container)
+        return container.children
+
+
 def setup(app):  # noqa: D103 - Sphinx hook
     app.add_directive("profile-defaults", ProfileDefaults)
     app.add_directive("compliance-matrix", ComplianceMatrix)
     app.add_directive("platform-diagram", PlatformDiagram)
     app.add_directive("environment-differences", EnvironmentDifferences)
+    app.add_directive("construct-alarms", ConstructAlarms)
     return {"version": "1", "parallel_read_safe": True}
