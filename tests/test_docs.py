@@ -123,3 +123,49 @@ def test_platform_page_draws_every_environment_from_the_templates(site):
 def test_construct_pages_list_the_alarms_alarmset_adds(site):
     for page in ("secure-vpc", "fargate-web-service", "waf-protection", "aurora-cluster", "redis-cache", "cdn-bucket", "auth-pool"):
         assert "adds:" in (site / "constructs" / f"{page}.html").read_text(), page
+
+
+def python_code_blocks() -> list[tuple[str, str]]:
+    """Every ``.. code-block:: python`` of the docs, as (where, source)."""
+    blocks = []
+    for page in sorted((ROOT / "docs").rglob("*.rst")):
+        lines = page.read_text().splitlines()
+        for number, line in enumerate(lines):
+            if line.strip() != ".. code-block:: python":
+                continue
+            body = []
+            for following in lines[number + 1 :]:
+                if following.strip() and not following.startswith("   "):
+                    break
+                body.append(following[3:])
+            blocks.append((f"{page.relative_to(ROOT)}:{number + 1}", "\n".join(body).strip() + "\n"))
+    return blocks
+
+
+@pytest.mark.parametrize("where, source", python_code_blocks(), ids=lambda v: v if ".rst" in str(v) else "")
+def test_python_code_blocks_run(where, source):
+    """Docs snippets run against the real library, in the context their page describes."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_certificatemanager as acm
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_ecs as ecs
+
+    import support
+
+    profile = support.profile_for_tests("production")
+    app = cdk.App(context=support.RECOMMENDED_CONTEXT)
+    stack = finefinds_constructs.EnvironmentStack(app, "Docs", profile=profile)
+    # What a snippet may assume exists already (in its own VPC, so the snippet can make "Network").
+    database = finefinds_constructs.AuroraCluster(
+        stack, "Database", profile=profile,
+        vpc=finefinds_constructs.SecureVpc(stack, "DataNetwork", profile=profile, cidr="10.60.0.0/16").vpc,
+    )
+    namespace = {
+        **{name: getattr(finefinds_constructs, name) for name in finefinds_constructs.__all__},
+        "cdk": cdk, "ec2": ec2, "ecs": ecs, "acm": acm,
+        "app": app, "profile": profile, "database": database,
+        "stack": stack,
+        "certificate_arn": f"arn:aws:acm:{profile.region}:{support.TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555",
+    }
+    exec(compile(source, where, "exec"), namespace)  # noqa: S102 - the docs' own snippets
+    app.synth()  # and what they build synthesizes
