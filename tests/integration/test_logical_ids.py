@@ -25,6 +25,10 @@ STATEFUL_TYPES = (
     "AWS::KMS::Key",
     "AWS::SecretsManager::Secret",
     "AWS::Logs::LogGroup",
+    "AWS::Backup::BackupVault",
+    "AWS::Route53::HostedZone",
+    "AWS::CloudTrail::Trail",
+    "AWS::DynamoDB::Table",
 )
 
 
@@ -63,3 +67,6 @@ def test_manifest_covers_every_environment_and_stateful_concern(platform):
         assert {"AWS::RDS::DBCluster", "AWS::ElastiCache::ReplicationGroup", "AWS::KMS::Key"} <= set(data)
         assert "AWS::Cognito::UserPool" in pinned[f"FineFinds-{env}-Identity"]
         assert "AWS::S3::Bucket" in pinned[f"FineFinds-{env}-Edge"]
+        assert "AWS::Route53::HostedZone" in pinned[f"FineFinds-{env}-Dns"]
+        assert {"AWS::CloudTrail::Trail", "AWS::S3::Bucket"} <= set(pinned[f"FineFinds-{env}-Audit"])
+        assert "AWS::Backup::BackupVault" in pinned[f"FineFinds-{env}-Backup"]
