@@ -305,12 +305,10 @@ class AuditTrail(Construct):
             s3_key_prefix=TRAIL_PREFIX,
             management_events=cloudtrail.ReadWriteType.ALL,
         )
-        try:
-            props = merge_props(
-                parameter="trail_props", defaults=defaults, overrides=trail_props, props_class=cloudtrail.TrailProps, enforced=_ENFORCED
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="trail_props", defaults=defaults, overrides=trail_props, props_class=cloudtrail.TrailProps, enforced=_ENFORCED,
+            source=self.node.path,
+        )
         trail = cloudtrail.Trail(self, "Trail", **props)
         cfn = trail.node.default_child
         assert isinstance(cfn, cloudtrail.CfnTrail)

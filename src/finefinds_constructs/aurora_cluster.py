@@ -278,16 +278,14 @@ class AuroraCluster(Construct):
             )
             if db.min_acu == 0:
                 defaults["serverless_v2_auto_pause_duration"] = cdk.Duration.seconds(db.auto_pause_seconds)
-        try:
-            props = merge_props(
-                parameter="cluster_props",
-                defaults=defaults,
-                overrides=cluster_props,
-                props_class=rds.DatabaseClusterProps,
-                enforced=_ENFORCED,
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="cluster_props",
+            defaults=defaults,
+            overrides=cluster_props,
+            props_class=rds.DatabaseClusterProps,
+            enforced=_ENFORCED,
+            source=self.node.path,
+        )
         if props.get("cluster_identifier"):
             # RDS stores identifiers in lower case and names the log group after the stored one.
             props["cluster_identifier"] = identifier = str(props["cluster_identifier"]).lower()

@@ -183,16 +183,14 @@ class AuthPool(Construct):
         )
         if custom_mode is not None:
             pool_defaults["custom_threat_protection_mode"] = custom_mode
-        try:
-            pool_props = merge_props(
-                parameter="user_pool_props",
-                defaults=pool_defaults,
-                overrides=user_pool_props,
-                props_class=cognito.UserPoolProps,
-                enforced=_ENFORCED_POOL,
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        pool_props = merge_props(
+            parameter="user_pool_props",
+            defaults=pool_defaults,
+            overrides=user_pool_props,
+            props_class=cognito.UserPoolProps,
+            enforced=_ENFORCED_POOL,
+            source=self.node.path,
+        )
         self.user_pool = cognito.UserPool(self, "UserPool", **pool_props)
 
         client_defaults: dict[str, Any] = dict(
@@ -213,16 +211,14 @@ class AuthPool(Construct):
             refresh_token_validity=cdk.Duration.days(REFRESH_TOKEN_DAYS),
             auth_session_validity=cdk.Duration.minutes(3),
         )
-        try:
-            client_kwargs = merge_props(
-                parameter="client_props",
-                defaults=client_defaults,
-                overrides=client_props,
-                props_class=cognito.UserPoolClientProps,
-                enforced=_ENFORCED_CLIENT,
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        client_kwargs = merge_props(
+            parameter="client_props",
+            defaults=client_defaults,
+            overrides=client_props,
+            props_class=cognito.UserPoolClientProps,
+            enforced=_ENFORCED_CLIENT,
+            source=self.node.path,
+        )
         self.client = cognito.UserPoolClient(self, "WebClient", **client_kwargs)
 
         self.domain: cognito.UserPoolDomain | None = None

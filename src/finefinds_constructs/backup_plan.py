@@ -221,12 +221,10 @@ class BackupPlan(Construct):
         )
         if settings.vault_lock_days is not None:
             defaults["lock_configuration"] = backup.LockConfiguration(min_retention=cdk.Duration.days(settings.vault_lock_days))
-        try:
-            props = merge_props(
-                parameter="vault_props", defaults=defaults, overrides=vault_props, props_class=backup.BackupVaultProps, enforced=_ENFORCED
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="vault_props", defaults=defaults, overrides=vault_props, props_class=backup.BackupVaultProps, enforced=_ENFORCED,
+            source=self.node.path,
+        )
         self.vault = backup.BackupVault(self, "Vault", **props)
 
         destination: backup.IBackupVault | None = None

@@ -207,16 +207,14 @@ class CdnBucket(Construct):
                 )
                 for status in (403, 404)
             ]
-        try:
-            props = merge_props(
-                parameter="distribution_props",
-                defaults=defaults,
-                overrides=distribution_props,
-                props_class=cloudfront.DistributionProps,
-                enforced=_ENFORCED,
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="distribution_props",
+            defaults=defaults,
+            overrides=distribution_props,
+            props_class=cloudfront.DistributionProps,
+            enforced=_ENFORCED,
+            source=self.node.path,
+        )
         self.distribution = cloudfront.Distribution(self, "Distribution", **props)
         self.api_origins: dict[str, origins.LoadBalancerV2Origin] = {}
 

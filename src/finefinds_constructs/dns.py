@@ -256,13 +256,11 @@ class DnsZone(Construct):
             comment=f"{profile.name}: public zone managed by finefinds-constructs DnsZone",
             caa_amazon=True,
         )
-        try:
-            props = merge_props(
-                parameter="zone_props", defaults=defaults, overrides=zone_props,
-                props_class=route53.PublicHostedZoneProps, enforced=_ENFORCED_ZONE,
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="zone_props", defaults=defaults, overrides=zone_props,
+            props_class=route53.PublicHostedZoneProps, enforced=_ENFORCED_ZONE,
+            source=self.node.path,
+        )
         policy: logs.ResourcePolicy | None = None
         if with_logs:
             policy = self._query_logs(profile)
@@ -520,13 +518,11 @@ class Certificates(Construct):
             validation=acm.CertificateValidation.from_dns(hosted_zone) if hosted_zone else acm.CertificateValidation.from_dns(),
             transparency_logging_enabled=True,
         )
-        try:
-            props = merge_props(
-                parameter="certificate_props", defaults=defaults, overrides=certificate_props,
-                props_class=acm.CertificateProps, enforced=_ENFORCED_CERTIFICATE,
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="certificate_props", defaults=defaults, overrides=certificate_props,
+            props_class=acm.CertificateProps, enforced=_ENFORCED_CERTIFICATE,
+            source=self.node.path,
+        )
         self.certificate = acm.Certificate(self, "Certificate", **props)
 
         apply_organisation_tags(self, profile)

@@ -421,10 +421,7 @@ class FargateWebService(Construct):
     # ------------------------------------------------------------------------------------------
     def _merge_props(self, **kwargs: Any) -> dict[str, Any]:
         """:func:`merge_props`, with errors naming this construct."""
-        try:
-            return merge_props(**kwargs)
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        return merge_props(source=self.node.path, **kwargs)
 
     def _task_definition(
         self,

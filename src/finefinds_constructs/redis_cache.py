@@ -227,16 +227,14 @@ class RedisCache(Construct):
                 for log_type, group in self.log_groups.items()
             ],
         )
-        try:
-            props = merge_props(
-                parameter="cache_props",
-                defaults=defaults,
-                overrides=cache_props,
-                props_class=elasticache.CfnReplicationGroupProps,
-                enforced=_ENFORCED,
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="cache_props",
+            defaults=defaults,
+            overrides=cache_props,
+            props_class=elasticache.CfnReplicationGroupProps,
+            enforced=_ENFORCED,
+            source=self.node.path,
+        )
 
         self.replication_group = elasticache.CfnReplicationGroup(self, "ReplicationGroup", **props)
         self.replication_group.apply_removal_policy(

@@ -173,12 +173,10 @@ class SecureBucket(Construct):
             removal_policy=removal_policy(retained),
             auto_delete_objects=not retained,
         )
-        try:
-            props = merge_props(
-                parameter="bucket_props", defaults=defaults, overrides=bucket_props, props_class=s3.BucketProps, enforced=_ENFORCED
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="bucket_props", defaults=defaults, overrides=bucket_props, props_class=s3.BucketProps, enforced=_ENFORCED,
+            source=self.node.path,
+        )
         self._check_encryption(props, is_log)
 
         self.key: kms.IKey | None = None

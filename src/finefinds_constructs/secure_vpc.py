@@ -157,10 +157,10 @@ class SecureVpc(Construct):
                 "DynamoDB": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
             },
         )
-        try:
-            props = merge_props(parameter="vpc_props", defaults=defaults, overrides=vpc_props, props_class=ec2.VpcProps, enforced=_ENFORCED)
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="vpc_props", defaults=defaults, overrides=vpc_props, props_class=ec2.VpcProps, enforced=_ENFORCED,
+            source=self.node.path,
+        )
 
         self.cidr = net.cidr
         self.vpc = ec2.Vpc(self, "Vpc", **props)

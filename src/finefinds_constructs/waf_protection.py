@@ -254,12 +254,10 @@ class WafProtection(Construct):
             description=re.sub(r"[^a-zA-Z0-9=:#@/\-,.+ ]", "-", f"{profile.name} - managed rules, rate limit, IP and geo lists - {self.node.path}")[:256],
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
         )
-        try:
-            props = merge_props(
-                parameter="web_acl_props", defaults=defaults, overrides=web_acl_props, props_class=wafv2.CfnWebACLProps, enforced=_ENFORCED
-            )
-        except ConfigurationError as exc:
-            raise exc.with_source(self.node.path) from None
+        props = merge_props(
+            parameter="web_acl_props", defaults=defaults, overrides=web_acl_props, props_class=wafv2.CfnWebACLProps, enforced=_ENFORCED,
+            source=self.node.path,
+        )
         self.web_acl_name: str = props["name"]
         self.web_acl = wafv2.CfnWebACL(
             self,

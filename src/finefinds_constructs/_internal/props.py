@@ -30,6 +30,7 @@ def merge_props(
     overrides: Mapping[str, Any] | None,
     props_class: type,
     enforced: Mapping[str, str] | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Merge user ``overrides`` over ``defaults`` for the L2 whose props are ``props_class``.
 
@@ -46,6 +47,9 @@ def merge_props(
     enforced : Mapping[str, str], optional
         Keys the construct owns, mapped to why (e.g. flow logs can't be replaced).
         Default: nothing enforced.
+    source : str, optional
+        Where the overrides came from (the construct's path), named in errors.
+        Default: ``None``.
     """
     merged = dict(defaults)
     if not overrides:
@@ -59,6 +63,7 @@ def merge_props(
                 value,
                 f"any {props_class.__name__} key except {', '.join(sorted(enforced))}",
                 fix=f"remove {key!r}: {enforced[key]}",
+                source=source,
             )
         if key not in allowed:
             hint = closest(key, allowed)
@@ -67,6 +72,7 @@ def merge_props(
                 value,
                 f"a keyword of {props_class.__name__}",
                 fix=f"did you mean {hint!r}?" if hint else f"see the {props_class.__name__} API reference",
+                source=source,
             )
         merged[key] = value
     return merged
