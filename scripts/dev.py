@@ -55,6 +55,7 @@ def ensure_venv() -> None:
     stamp = VENV / ".finefinds-stamp"
     wanted = _digest(ROOT / "pyproject.toml", extra=sys.version)
     if stamp.is_file() and stamp.read_text() == wanted and (VENV_BIN / "python").exists():
+        ensure_bytecode()
         return
     if not (VENV_BIN / "python").exists():
         _say("creating .venv")
@@ -65,6 +66,20 @@ def ensure_venv() -> None:
         [str(VENV_BIN / "uv"), "pip", "install", "--quiet", "--compile-bytecode", "--python", str(VENV_BIN / "python"), "-e", ".[dev]"],
     )
     stamp.write_text(wanted)
+
+
+def ensure_bytecode() -> None:
+    """Compile the venv's modules when their ``.pyc`` files are missing (a venv made by hand).
+
+    aws-cdk-lib ships megabytes of Python per service module: without bytecode every process
+    that imports it spends seconds compiling, again each time under PYTHONDONTWRITEBYTECODE.
+    The installs above compile as they go (``--compile-bytecode``), so this runs at most once.
+    """
+    for site_packages in [*VENV.glob("lib/python*/site-packages"), *VENV.glob("Lib/site-packages")]:
+        if (site_packages / "aws_cdk" / "aws_ec2").is_dir() and not (site_packages / "aws_cdk" / "aws_ec2" / "__pycache__").is_dir():
+            _say("compiling .venv's modules to bytecode (once)")
+            # Not _run: a few third-party test files do not compile; that is no reason to stop.
+            subprocess.run([str(VENV_BIN / "python"), "-m", "compileall", "-q", "-j", "0", str(site_packages)], cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 def ensure_node_modules() -> None:

@@ -125,6 +125,14 @@ def print_table(rows: list[dict]) -> None:
 def run_app(app_dir: Path, outdir: Path, env_name: str | None) -> int:
     expected = sorted((p.stem for p in (app_dir / "env").glob("*.toml")), key=lambda e: (ORDER.index(e) if e in ORDER else len(ORDER), e))
     if env_name:
+        if env_name not in expected:
+            # Said before `cdk synth` starts (the app says the same, after a few seconds' start-up).
+            print(
+                f"ConfigurationError: examples/{app_dir.name}: --env = {env_name!r} is not allowed; "
+                f"allowed: {' | '.join(expected)}. Fix: name one of the settings files in "
+                f"examples/{app_dir.name}/env/ (or add {env_name}.toml there)"
+            )
+            return 2
         expected = [env_name]
     code, seconds, output = synthesize(app_dir, outdir, env_name)
     rows, ok = summarise(outdir, expected)
@@ -153,8 +161,8 @@ def main(argv: list[str]) -> int:
     if args.app or args.outdir:
         apps = [EXAMPLES / (args.app or "platform")]
     elif args.env:
-        # Only the apps that have this environment (an unknown name still reaches one, which explains).
-        apps = [a for a in apps if (a / "env" / f"{args.env}.toml").is_file()] or apps[:1]
+        # Only the apps that have this environment (an unknown name reaches all, and each explains).
+        apps = [a for a in apps if (a / "env" / f"{args.env}.toml").is_file()] or apps
     failed = 0
     for app_dir in apps:
         outdir = Path(args.outdir).resolve() if args.outdir else app_dir / "cdk.out"

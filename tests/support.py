@@ -16,6 +16,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+import background
 from finefinds_constructs import EnvironmentProfile, EnvironmentStack, compliance, profiles
 
 PRESET_NAMES = tuple(profiles.PRESETS)
@@ -61,8 +62,15 @@ def synthesize(
     name: str,
     build: Callable[[cdk.Stack, EnvironmentProfile], object],
     presets: Iterable[str] = PRESET_NAMES,
+    *,
+    lint: bool = True,
+    checkov: bool = False,
 ) -> Synthesized:
-    """Build ``build(stack, profile)`` once per preset in one app, with the four packs on, and synth."""
+    """Build ``build(stack, profile)`` once per preset in one app, with the four packs on, and synth.
+
+    Every template of the app then goes to the background cfn-lint batch (``lint``) and, with
+    ``checkov``, to the checkov batch, so their runs overlap the rest of the session.
+    """
     outdir = Path(tempfile.mkdtemp(prefix=f"ff-{name}-"))
     app = cdk.App(outdir=str(outdir), context=RECOMMENDED_CONTEXT)
     stacks: dict[str, cdk.Stack] = {}
@@ -82,6 +90,11 @@ def synthesize(
         path = result.template_file(preset)
         if path.is_file():
             result.templates[preset] = Template.from_json(json.loads(path.read_text()))
+    files = sorted(outdir.glob("*.template.json"))
+    if lint:
+        background.CFN_LINT.submit(files)
+    if checkov:
+        background.CHECKOV.submit(files)
     return result
 
 
@@ -95,36 +108,29 @@ def cleanup(result: Synthesized) -> None:
 
 
 def cfn_lint(paths) -> tuple[int, str]:
-    """Run cfn-lint (with the repository's .cfnlintrc) once over ``paths``: its start-up is most of its cost."""
-    import subprocess
-    import sys
+    """cfn-lint's verdict on ``paths``: (0, "") when clean, else (1, one line per finding).
 
-    run = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), *map(str, paths)], cwd=ROOT, capture_output=True, text=True
-    )
-    return run.returncode, run.stdout + run.stderr
+    The files join the session's cfn-lint batch (``background.CFN_LINT``): one run covers every
+    template handed over since the last one, because start-up is most of what a run costs.
+    """
+    matches = [m for found in background.CFN_LINT.result(paths).values() for m in found]
+    lines = [
+        f"{m['Filename']}:{m['Location']['Start']['LineNumber']}: {m['Rule']['Id']} {m['Message']}" for m in matches
+    ]
+    return (1 if matches else 0), "\n".join(lines)
 
 
 def checkov(directory) -> list[dict]:
-    """checkov's JSON reports for the CloudFormation templates in ``directory``.
+    """checkov's report (CloudFormation checks) on the templates in ``directory``.
 
-    Not ``--quiet``: that drops the skipped checks, which the tests compare with the registry.
+    Shaped like checkov's own JSON report (``results`` by kind, ``summary``); the files join the
+    session's checkov batch (``background.CHECKOV``).
     """
-    import subprocess
-    import sys
-
-    run = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "checkov"),
-            "--directory", str(directory),
-            "--framework", "cloudformation",
-            "--compact", "--output", "json",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    reports = json.loads(run.stdout)
-    return reports if isinstance(reports, list) else [reports]
+    files = sorted(Path(directory).glob("*.template.json"))
+    per_file = background.CHECKOV.result(files).values()
+    results = {kind: [c for found in per_file for c in found[kind]] for kind in ("passed_checks", "failed_checks", "skipped_checks")}
+    summary = {kind.split("_")[0]: len(checks) for kind, checks in results.items()}
+    return [{"check_type": "cloudformation", "results": results, "summary": summary}]
 
 
 def checkov_checks(reports: list[dict], kind: str = "failed_checks") -> list[dict]:

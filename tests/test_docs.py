@@ -5,51 +5,45 @@ from __future__ import annotations
 import html
 import inspect
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import background
 import finefinds_constructs
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("html")
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "sphinx-build"), "-W", "--keep-going", "-q", "-b", "html", "docs", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+def docs_site() -> Path:
+    """The HTML site, built with ``sphinx-build -W`` (warnings are errors) in the background."""
+    built = background.result("docs")
+    assert built["result"].returncode == 0, built["result"].stdout + built["result"].stderr
+    return built["outdir"]
 
 
 @pytest.mark.slow
-def test_every_public_name_is_in_the_api_reference(site):
-    api = (site / "api.html").read_text()
+def test_every_public_name_is_in_the_api_reference(docs_site):
+    api = (docs_site / "api.html").read_text()
     for name in finefinds_constructs.__all__:
         assert re.search(rf'id="(module-)?finefinds_constructs\.(\w+\.)?{name}"', api), name
 
 
 @pytest.mark.slow
-def test_defaults_tables_are_generated_from_the_presets(site):
+def test_defaults_tables_are_generated_from_the_presets(docs_site):
     from finefinds_constructs import profiles
 
-    page = (site / "profiles.html").read_text()
+    page = (docs_site / "profiles.html").read_text()
     assert page.count('class="profile-defaults') >= 10
     assert f"<p>{profiles.PRODUCTION.network.cidr}</p>" in page
 
 
 @pytest.mark.slow
-def test_compliance_matrix_lists_the_registry(site):
+def test_compliance_matrix_lists_the_registry(docs_site):
     from finefinds_constructs import compliance
 
-    page = html.unescape((site / "compliance.html").read_text())
+    page = html.unescape((docs_site / "compliance.html").read_text())
     for ack in compliance.REGISTRY:
         assert ack.rule in page, ack.rule
 
@@ -73,7 +67,7 @@ def test_public_callables_document_every_defaulted_parameter(name):
 
 
 @pytest.mark.slow
-def test_no_broken_internal_links(site):
+def test_no_broken_internal_links(docs_site):
     """Every relative link of every page points at a page (and anchor) that exists."""
     from html.parser import HTMLParser
 
@@ -91,7 +85,7 @@ def test_no_broken_internal_links(site):
                 self.hrefs.append(attrs["href"])
 
     parsed = {}
-    for page in site.rglob("*.html"):
+    for page in docs_site.rglob("*.html"):
         parser = Links()
         parser.feed(page.read_text())
         parsed[page.resolve()] = parser
@@ -105,24 +99,24 @@ def test_no_broken_internal_links(site):
             if target_page.is_dir():
                 target_page = target_page / "index.html"
             if not target_page.exists():
-                broken.append(f"{page.relative_to(site.resolve())}: {href}")
+                broken.append(f"{page.relative_to(docs_site.resolve())}: {href}")
             elif anchor and target_page in parsed and anchor not in parsed[target_page].ids:
-                broken.append(f"{page.relative_to(site.resolve())}: {href} (no such anchor)")
+                broken.append(f"{page.relative_to(docs_site.resolve())}: {href} (no such anchor)")
     assert broken == []
 
 
 @pytest.mark.slow
-def test_platform_page_draws_every_environment_from_the_templates(site):
-    page = (site / "platform.html").read_text()
+def test_platform_page_draws_every_environment_from_the_templates(docs_site):
+    page = (docs_site / "platform.html").read_text()
     for env in ("production", "staging", "qa", "sandbox", "development"):
         assert f'aria-label="FineFinds {env} stacks"' in page
     assert "NAT gateway" in page and "CloudFront distribution" in page
 
 
 @pytest.mark.slow
-def test_construct_pages_list_the_alarms_alarmset_adds(site):
+def test_construct_pages_list_the_alarms_alarmset_adds(docs_site):
     for page in ("secure-vpc", "fargate-web-service", "waf-protection", "aurora-cluster", "redis-cache", "cdn-bucket", "auth-pool"):
-        assert "adds:" in (site / "constructs" / f"{page}.html").read_text(), page
+        assert "adds:" in (docs_site / "constructs" / f"{page}.html").read_text(), page
 
 
 def python_code_blocks() -> list[tuple[str, str]]:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import background
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
@@ -43,16 +45,12 @@ def test_projen_regeneration_changes_no_tracked_file(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    result = subprocess.run(
-        [str(VENV_BIN / "uv"), "build", "--wheel", "--out-dir", str(out), str(ROOT)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    (built,) = out.glob("finefinds_constructs-*.whl")
-    return built
+def wheel() -> Path:
+    """The wheel, built with ``uv build`` from the repository (in the background)."""
+    built = background.result("wheel")
+    assert built["result"].returncode == 0, built["result"].stdout + built["result"].stderr
+    (whl,) = built["wheels"]
+    return whl
 
 
 @pytest.mark.slow
@@ -104,25 +102,43 @@ CONSUMER_APP = textwrap.dedent(
 )
 
 
-@pytest.mark.slow
-def test_wheel_in_a_fresh_venv_synthesizes_an_app_outside_the_repo(wheel, tmp_path):
-    venv = tmp_path / "venv"
+def _consumer() -> dict:
+    """The wheel installed into a fresh venv, and a team's app outside the repository run with it."""
+    built = background.result("wheel")
+    (wheel,) = built["wheels"]
+    tmp = background.scratch("consumer")
+    venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    install = subprocess.run(
-        [str(VENV_BIN / "uv"), "pip", "install", "--quiet", "--python", str(python), str(wheel)],
-        capture_output=True,
-        text=True,
-    )
-    assert install.returncode == 0, install.stdout + install.stderr
-    app_dir = tmp_path / "consumer"
+    install = background.run([str(VENV_BIN / "uv"), "pip", "install", "--quiet", "--python", str(python), str(wheel)])
+    if install.returncode != 0:
+        return {"install": install}
+    app_dir = tmp / "consumer"
     app_dir.mkdir()
     (app_dir / "app.py").write_text(CONSUMER_APP)
     (app_dir / "shop.toml").write_text('extends = "staging"\naccount = "210987654321"\n')
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-    result = subprocess.run(
-        [str(python), "app.py", str(app_dir / "cdk.out"), "shop.toml"], cwd=app_dir, capture_output=True, text=True, env=env
-    )
+    run = background.run([str(python), "app.py", str(app_dir / "cdk.out"), "shop.toml"], cwd=app_dir, env=env)
+    where = background.run(
+        [str(python), "-c", "import finefinds_constructs; print(finefinds_constructs.__file__)"], cwd=app_dir, env=env
+    ).stdout
+    return {"install": install, "venv": venv, "app_dir": app_dir, "run": run, "imported_from": where}
+
+
+background.add_job("consumer", _consumer)
+
+
+@pytest.fixture(scope="session")
+def consumer() -> dict:
+    return background.result("consumer")
+
+
+@pytest.mark.slow
+def test_wheel_in_a_fresh_venv_synthesizes_an_app_outside_the_repo(consumer):
+    """Given the built wheel in a fresh venv, when a team's app outside the repo runs, then it synthesizes."""
+    install = consumer["install"]
+    assert install.returncode == 0, install.stdout + install.stderr
+    result, app_dir = consumer["run"], consumer["app_dir"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert "synthesized Vpc FargateService DatabaseCluster" in result.stdout
     assert "rejected: nat_gateways" in result.stdout
@@ -133,8 +149,4 @@ def test_wheel_in_a_fresh_venv_synthesizes_an_app_outside_the_repo(wheel, tmp_pa
     report = json.loads((app_dir / "cdk.out" / "validation-report.json").read_text())
     assert all(p["conclusion"] == "success" for p in report["pluginReports"])
     # It imported the installed wheel, not the repository's sources.
-    where = subprocess.run(
-        [str(python), "-c", "import finefinds_constructs; print(finefinds_constructs.__file__)"],
-        cwd=app_dir, capture_output=True, text=True, env=env,
-    ).stdout
-    assert str(venv) in where
+    assert str(consumer["venv"]) in consumer["imported_from"]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+import background
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = ROOT / "examples" / "platform"
@@ -35,22 +33,10 @@ STACKS = [(env, concern) for env in ENVIRONMENTS for concern in expected_concern
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory):
-    """Given the platform app, when the README's synth command runs, then this is what it made."""
-    outdir = tmp_path_factory.mktemp("platform") / "cdk.out"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), "--outdir", str(outdir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true"),
-    )
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    stacks = {
-        name: json.loads((outdir / a["properties"]["templateFile"]).read_text())
-        for name, a in manifest["artifacts"].items()
-        if a["type"] == "aws:cloudformation:stack"
-    }
-    return {"result": result, "outdir": outdir, "manifest": manifest, "stacks": stacks}
+def platform() -> dict:
+    """Given the platform app, when the README's synth command runs, then this is what it made.
 
-
+    ``result`` (the completed process), ``outdir``, ``manifest`` and ``stacks`` (templates by name).
+    The command runs in the background from the start of the session (``tests/background.py``).
+    """
+    return background.result("platform")

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import background
 import support
 from finefinds_constructs import EnvironmentProfile, compliance
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "examples" / "marketing_site"
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
 ENVIRONMENTS = ["development", "production"]
 CONCERNS = ["Dns", "Email", "Storage", "ContactForm", "Monitoring", "EdgeMonitoring"]
 EDGE_CONCERNS = {"Dns", "Storage", "EdgeMonitoring"}
@@ -31,27 +29,14 @@ def profile(env: str) -> EnvironmentProfile:
     return EnvironmentProfile.from_file(SITE / "env" / f"{env}.toml")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Given the marketing-site app, when `cdk synth` runs, then this is what it made."""
-    outdir = tmp_path_factory.mktemp("marketing_site") / "cdk.out"
-    result = subprocess.run(
-        [
-            str(CDK), "synth", "--quiet", "--no-notices",
-            "--app", f"{sys.executable} app.py",
-            "--output", str(outdir),
-        ],
-        cwd=SITE,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true"),
-    )
-    manifest = json.loads((outdir / "manifest.json").read_text()) if (outdir / "manifest.json").is_file() else {}
-    artifacts = {
-        name: a for name, a in manifest.get("artifacts", {}).items() if a["type"] == "aws:cloudformation:stack"
-    }
-    stacks = {name: json.loads((outdir / a["properties"]["templateFile"]).read_text()) for name, a in artifacts.items()}
-    return {"result": result, "outdir": outdir, "artifacts": artifacts, "stacks": stacks}
+@pytest.fixture(scope="session")
+def marketing_site() -> dict:
+    """Given the marketing-site app, when `cdk synth` runs, then this is what it made.
+
+    ``result``, ``outdir``, ``manifest``, ``artifacts`` and ``stacks``; run in the background from
+    the start of the session (``tests/background.py``).
+    """
+    return background.result("marketing-site")
 
 
 def resources(template: dict, type_: str) -> dict[str, dict]:
@@ -64,36 +49,36 @@ def the(template: dict, type_: str) -> dict:
 
 
 # ------------------------------------------------------------------------------ the assembly
-def test_synth_succeeds(site):
-    result = site["result"]
+def test_synth_succeeds(marketing_site):
+    result = marketing_site["result"]
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_both_environments_have_exactly_their_stacks(site):
-    assert sorted(site["stacks"]) == sorted(stack_name(e, c) for e in ENVIRONMENTS for c in CONCERNS)
+def test_both_environments_have_exactly_their_stacks(marketing_site):
+    assert sorted(marketing_site["stacks"]) == sorted(stack_name(e, c) for e in ENVIRONMENTS for c in CONCERNS)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_stacks_are_in_the_environments_account_and_the_right_region(site, env):
+def test_stacks_are_in_the_environments_account_and_the_right_region(marketing_site, env):
     p = profile(env)
     for concern in CONCERNS:
-        environment = site["artifacts"][stack_name(env, concern)]["environment"]
+        environment = marketing_site["artifacts"][stack_name(env, concern)]["environment"]
         region = "us-east-1" if concern in EDGE_CONCERNS else p.region
         assert environment == f"aws://{p.account}/{region}", concern
 
 
-def test_no_cdk_nag_findings(site):
-    findings = compliance.read_findings(site["outdir"])
+def test_no_cdk_nag_findings(marketing_site):
+    findings = compliance.read_findings(marketing_site["outdir"])
     assert findings == [], "\n".join(f"{f.pack} {f.rule} {f.path}" for f in findings)
 
 
-def test_cfn_lint_is_clean(site):
-    code, output = support.cfn_lint(sorted(site["outdir"].glob("*.template.json")))
+def test_cfn_lint_is_clean(marketing_site):
+    code, output = support.cfn_lint(sorted(marketing_site["outdir"].glob("*.template.json")))
     assert code == 0, output
 
 
-def test_checkov_reports_no_failed_checks(site):
-    reports = support.checkov(site["outdir"])
+def test_checkov_reports_no_failed_checks(marketing_site):
+    reports = support.checkov(marketing_site["outdir"])
     failed = support.checkov_checks(reports)
     assert failed == [], sorted({f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in failed})
     skipped = support.checkov_checks(reports, "skipped_checks")
@@ -116,8 +101,8 @@ def test_every_acknowledgement_has_a_reason_and_one_home():
 
 # ------------------------------------------------------------------------- the contact form
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_contact_form_function(site, env):
-    template = site["stacks"][stack_name(env, "ContactForm")]
+def test_contact_form_function(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "ContactForm")]
     function = the(template, "AWS::Lambda::Function")
     assert function["Runtime"] == "python3.14"
     assert function["Handler"] == "handler.handler"
@@ -130,8 +115,8 @@ def test_contact_form_function(site, env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_contact_form_logs_are_encrypted_and_expire(site, env):
-    template = site["stacks"][stack_name(env, "ContactForm")]
+def test_contact_form_logs_are_encrypted_and_expire(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "ContactForm")]
     groups = resources(template, "AWS::Logs::LogGroup")
     assert len(groups) == 2
     for group in groups.values():
@@ -140,8 +125,8 @@ def test_contact_form_logs_are_encrypted_and_expire(site, env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_api_stage_is_throttled_and_logged(site, env):
-    template = site["stacks"][stack_name(env, "ContactForm")]
+def test_api_stage_is_throttled_and_logged(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "ContactForm")]
     stage = the(template, "AWS::ApiGatewayV2::Stage")
     throttle = stage["DefaultRouteSettings"]
     assert throttle["ThrottlingRateLimit"] > 0 and throttle["ThrottlingBurstLimit"] > 0
@@ -153,8 +138,8 @@ def test_api_stage_is_throttled_and_logged(site, env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_function_may_send_only_through_the_sites_identity(site, env):
-    template = site["stacks"][stack_name(env, "ContactForm")]
+def test_function_may_send_only_through_the_sites_identity(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "ContactForm")]
     policy = the(template, "AWS::IAM::ManagedPolicy")["PolicyDocument"]
     (ses,) = [s for s in policy["Statement"] if any(a.startswith("ses:") for a in s["Action"])]
     assert sorted(ses["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
@@ -164,16 +149,16 @@ def test_function_may_send_only_through_the_sites_identity(site, env):
 
 # ----------------------------------------------------------------------- e-mail, DNS, storage
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_ses_identity_for_the_sites_domain(site, env):
-    template = site["stacks"][stack_name(env, "Email")]
+def test_ses_identity_for_the_sites_domain(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "Email")]
     identity = the(template, "AWS::SES::EmailIdentity")
     assert identity["EmailIdentity"] == profile(env).domain_name
     assert resources(template, "AWS::SES::ConfigurationSet")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_alias_records_point_at_the_distribution(site, env):
-    template = site["stacks"][stack_name(env, "Storage")]
+def test_alias_records_point_at_the_distribution(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "Storage")]
     records = [r["Properties"] for r in resources(template, "AWS::Route53::RecordSet").values()]
     assert sorted(r["Type"] for r in records if "AliasTarget" in r) == ["A", "AAAA"]
     for record in records:
@@ -183,8 +168,8 @@ def test_alias_records_point_at_the_distribution(site, env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_zone_and_certificate(site, env):
-    template = site["stacks"][stack_name(env, "Dns")]
+def test_zone_and_certificate(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "Dns")]
     zone = the(template, "AWS::Route53::HostedZone")
     assert zone["Name"].rstrip(".") == profile(env).domain_name
     assert resources(template, "AWS::CertificateManager::Certificate")
@@ -192,8 +177,8 @@ def test_zone_and_certificate(site, env):
 
 # ------------------------------------------------------------------------------- monitoring
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_function_alarms_notify_the_alarm_topic(site, env):
-    template = site["stacks"][stack_name(env, "Monitoring")]
+def test_function_alarms_notify_the_alarm_topic(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "Monitoring")]
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
     by_metric = {a["MetricName"]: a for a in alarms if a.get("Namespace") == "AWS/Lambda"}
     assert set(by_metric) == {"Errors", "Throttles"}
@@ -205,8 +190,8 @@ def test_function_alarms_notify_the_alarm_topic(site, env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_distribution_is_alarmed_in_us_east_1(site, env):
-    template = site["stacks"][stack_name(env, "EdgeMonitoring")]
+def test_distribution_is_alarmed_in_us_east_1(marketing_site, env):
+    template = marketing_site["stacks"][stack_name(env, "EdgeMonitoring")]
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
     assert any(a.get("Namespace") == "AWS/CloudFront" for a in alarms)
 

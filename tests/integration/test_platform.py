@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import background
 import support
 from finefinds_constructs import compliance, profiles
 
@@ -76,7 +77,7 @@ def test_zero_cdk_nag_findings(platform):
 
 
 def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
-    """Negative control: the same app plus one non-compliant stack fails, and only that stack.
+    """Negative control: a platform environment plus one non-compliant stack fails, and only that stack.
 
     A clean report only proves something if the packs ran; cdk-nag lists a pack in the report
     only when it found something, so this plants a finding next to the platform's stacks.
@@ -88,8 +89,8 @@ def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
     import platform_stacks as platform_app
 
     app = cdk.App(outdir=str(tmp_path), context=support.RECOMMENDED_CONTEXT)
-    for env in ENVIRONMENTS:
-        platform_app.build_environment(app, profiles.EnvironmentProfile.from_file(PLATFORM / "env" / f"{env}.toml"))
+    # One environment is enough to show the packs run on the platform's stacks (and keeps it quick).
+    platform_app.build_environment(app, profiles.EnvironmentProfile.from_file(PLATFORM / "env" / "production.toml"))
     planted = cdk.Stack(app, "Planted")
     ec2.CfnVPC(planted, "VpcWithoutFlowLogs", cidr_block="10.9.0.0/16")
     compliance.enable(app)
@@ -100,29 +101,30 @@ def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
     assert {f.path.split("/")[0] for f in findings} == {"Planted"}
 
 
+@pytest.mark.slow
 def test_cfn_lint_zero_errors_and_warnings(platform):
-    files = sorted(str(p) for p in platform["outdir"].glob("*.template.json"))
+    files = sorted(platform["outdir"].glob("*.template.json"))
     assert len(files) == len(platform["stacks"])
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), *files], cwd=ROOT, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, output = support.cfn_lint(files)
+    assert code == 0, output
 
 
-def test_single_environment_with_context(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), "--env", "qa", "--outdir", str(tmp_path / "out")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+@pytest.fixture(scope="session")
+def qa_platform() -> dict:
+    """Given the platform app, when the README's synth command runs with ``--env qa`` (``-c env=qa``)."""
+    return background.result("platform-qa")
+
+
+def test_single_environment_with_context(qa_platform):
+    result = qa_platform["result"]
     assert result.returncode == 0, result.stdout + result.stderr
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    stacks = [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
-    assert sorted(stacks) == sorted(f"FineFinds-Qa-{c}" for c in expected_concerns("qa"))
+    assert "`cdk synth` of 1 environment(s)" in result.stdout
+    assert sorted(qa_platform["stacks"]) == sorted(f"FineFinds-Qa-{c}" for c in expected_concerns("qa"))
+    assert qa_platform["manifest"]["artifacts"]["FineFinds-Qa-Network"]["environment"].endswith("/eu-west-1")
 
 
 def test_unknown_environment_fails_clearly(tmp_path):
+    """The README's synth command names the allowed environments before starting `cdk synth`."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), "--env", "prod", "--outdir", str(tmp_path / "out")],
         cwd=ROOT,
@@ -130,4 +132,21 @@ def test_unknown_environment_fails_clearly(tmp_path):
         text=True,
     )
     assert result.returncode != 0
-    assert "ConfigurationError" in result.stdout and "production" in result.stdout
+    assert "ConfigurationError" in result.stdout and "--env = 'prod'" in result.stdout
+    assert "development | qa | sandbox | staging | production" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_app_rejects_an_unknown_env_context(monkeypatch):
+    """`cdk synth -c env=prod` straight from examples/platform: the app itself says what is allowed."""
+    import aws_cdk as cdk
+
+    from finefinds_constructs import ConfigurationError
+
+    monkeypatch.syspath_prepend(str(PLATFORM))
+    import app as platform_app
+
+    assert platform_app.selected_environments(cdk.App()) == ENVIRONMENTS
+    assert platform_app.selected_environments(cdk.App(context={"env": "qa"})) == ["qa"]
+    with pytest.raises(ConfigurationError, match=r"env \(cdk context\) = 'prod' is not allowed; allowed: development \| qa"):
+        platform_app.selected_environments(cdk.App(context={"env": "prod"}))

@@ -88,21 +88,21 @@ def build_data(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     AlarmSet(edge, "Alarms", profile=profile).monitor(cdn(edge, profile))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def result():
     synthesized = support.synthesize("Alarms", build)
     yield synthesized
     support.cleanup(synthesized)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web_result():
-    synthesized = support.synthesize("AlarmsWeb", build_web)
+    synthesized = support.synthesize("AlarmsWeb", build_web, lint=False)
     yield synthesized
     support.cleanup(synthesized)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def data_result():
     synthesized = support.synthesize("AlarmsData", build_data)
     yield synthesized

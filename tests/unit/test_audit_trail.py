@@ -23,11 +23,11 @@ def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     AuditTrail(stack, "Audit", profile=profile)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synth():
     # One AuditTrail per account and app: the presets share the test account, so each preset
     # gets an app of its own.
-    results = {preset: support.synthesize("audit", _build, presets=[preset]) for preset in PRESETS}
+    results = {preset: support.synthesize("audit", _build, presets=[preset], checkov=True) for preset in PRESETS}
     yield results
     for result in results.values():
         support.cleanup(result)
@@ -167,12 +167,14 @@ def test_no_cdk_nag_findings(synth, preset):
     assert synth[preset].findings_for(preset) == [], synth[preset].error
 
 
+@pytest.mark.slow
 def test_cfn_lint_clean(synth):
     code, output = support.cfn_lint(synth[p].template_file(p) for p in PRESETS)
     assert code == 0, output
 
 
 @pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.slow
 def test_checkov_clean(synth, preset):
     reports = support.checkov(synth[preset].outdir)
     failed = support.checkov_checks(reports)

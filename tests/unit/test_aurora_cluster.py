@@ -36,7 +36,7 @@ def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     database.allow_from(client)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synth():
     result = support.synthesize("aurora", _build)
     yield result

@@ -27,9 +27,9 @@ def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     plan.protect(SecureBucket(stack, "Media", profile=profile))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synth():
-    result = support.synthesize("backup", _build)
+    result = support.synthesize("backup", _build, checkov=True)
     yield result
     support.cleanup(result)
 
@@ -151,11 +151,13 @@ def test_no_cdk_nag_findings(synth, preset):
     assert synth.findings_for(preset) == [], synth.error
 
 
+@pytest.mark.slow
 def test_cfn_lint_clean(synth):
     code, output = support.cfn_lint(synth.template_file(p) for p in PRESETS)
     assert code == 0, output
 
 
+@pytest.mark.slow
 def test_checkov_clean(synth):
     reports = support.checkov(synth.outdir)
     failed = support.checkov_checks(reports)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -100,10 +98,10 @@ def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synthesized():
     """Given the DNS (us-east-1) and regional stacks per preset, synthesized with the four packs on."""
-    result = support.synthesize("dns", build)
+    result = support.synthesize("dns", build, checkov=True)
     yield result
     support.cleanup(result)
 
@@ -443,13 +441,15 @@ def test_no_findings_at_all(synthesized):
     assert synthesized.findings == []
 
 
+@pytest.mark.slow
 def test_cfn_lint_clean(synthesized):
-    files = [str(synthesized.template_file(p)) for p in PRESETS]
-    files += [str(synthesized.outdir / f"{GLOBAL_STACKS[p].artifact_id}.template.json") for p in PRESETS]
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *files], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    files = [synthesized.template_file(p) for p in PRESETS]
+    files += [synthesized.outdir / f"{GLOBAL_STACKS[p].artifact_id}.template.json" for p in PRESETS]
+    code, output = support.cfn_lint(files)
+    assert code == 0, output
 
 
+@pytest.mark.slow
 def test_checkov_clean(synthesized):
     reports = support.checkov(synthesized.outdir)
     failed = support.checkov_checks(reports)

@@ -36,10 +36,10 @@ def _build(stack, profile):
     zoned.grant_send(sender)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synth():
     """Given EmailSenders per preset, when the app is synthesized with the four packs on."""
-    result = support.synthesize("EmailSender", _build)
+    result = support.synthesize("EmailSender", _build, checkov=True)
     yield result
     support.cleanup(result)
 
@@ -177,11 +177,13 @@ def test_no_findings(synth, preset):
     assert synth.error is None, synth.error
 
 
+@pytest.mark.slow
 def test_cfn_lint_clean(synth):
     code, output = support.cfn_lint(synth.template_file(p) for p in PRESETS)
     assert code == 0, output
 
 
+@pytest.mark.slow
 def test_checkov_clean(synth):
     reports = support.checkov(synth.outdir)
     assert sum(r.get("summary", {}).get("passed", 0) for r in reports) > 0, "checkov checked nothing"

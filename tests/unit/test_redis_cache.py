@@ -35,7 +35,7 @@ def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     cache.allow_from(client)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synth():
     result = support.synthesize("redis", _build)
     yield result

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -19,7 +17,7 @@ from finefinds_constructs import ConfigurationError, EnvironmentStack, SecureVpc
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synthesized():
     """Given a SecureVpc per preset, when the app is synthesized with the four packs on."""
     result = support.synthesize("SecureVpc", lambda stack, profile: SecureVpc(stack, "Network", profile=profile))
@@ -184,12 +182,10 @@ def test_no_cdk_nag_findings(synthesized, preset):
     assert synthesized.error is None
 
 
+@pytest.mark.slow
 def test_cfn_lint_clean(synthesized):
-    files = [str(synthesized.template_file(p)) for p in PRESETS]
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), *files], cwd=ROOT, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, output = support.cfn_lint(synthesized.template_file(p) for p in PRESETS)
+    assert code == 0, output
 
 
 def test_vpc_logical_id_is_stable(synthesized):

@@ -67,7 +67,7 @@ def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     WafProtection(edge, "EdgeWaf", profile=profile, web_acl_scope="CLOUDFRONT")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def result():
     synthesized = support.synthesize("Waf", build)
     yield synthesized

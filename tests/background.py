@@ -1,0 +1,341 @@
+"""The suite's external programs, run in a background thread beside the in-process synthesis.
+
+The suite's time goes to two kinds of work: synthesis inside the pytest process (Python and the
+jsii node process, taking turns: about one core) and external programs (the CDK CLI running the
+example apps, cfn-lint, checkov, sphinx-build, uv building and installing the wheel). On a 2-core
+machine the second kind runs here, in a worker thread's subprocesses, while the first goes on.
+
+* ``tests/conftest.py`` submits, right after collection, the jobs the selected tests need, and
+  orders the tests that read their results last, so by then most are done.
+* A test that needs a job which has not started runs it itself: it would only wait otherwise.
+* cfn-lint and checkov are *batched*: each test module hands its templates over as soon as it has
+  synthesized them, and one run covers every template handed over since the last run, because
+  start-up (loading schemas and checks) is most of what a run costs.
+
+Nothing here decides a result: jobs return what the programs printed or wrote, and the tests
+assert on it exactly as they would on a run of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+TOOL_ENV = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true")
+
+
+class Job:
+    """One unit of background work; whoever gets to it first (worker or test) runs it."""
+
+    def __init__(self, name: str, fn: Callable[[], object]):
+        self.name = name
+        self._fn = fn
+        self._lock = threading.Lock()
+        self._started = False
+        self._done = threading.Event()
+        self._value: object = None
+        self._error: BaseException | None = None
+
+    def _claim(self) -> bool:
+        with self._lock:
+            if self._started:
+                return False
+            self._started = True
+            return True
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # handed to whoever asks for the result
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def run_if_unclaimed(self) -> None:
+        if self._claim():
+            self._run()
+
+    def result(self):
+        self.run_if_unclaimed()  # not started yet: run it here rather than wait for the worker
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class Runner:
+    """A FIFO of jobs and the one worker thread that works through it."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, job: Job) -> Job:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="background-jobs", daemon=True)
+                self._thread.start()
+        self._queue.put(job)
+        return job
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None and not _stopping.is_set():
+            job.run_if_unclaimed()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+
+
+RUNNER = Runner()
+_SCRATCH = Path(tempfile.mkdtemp(prefix="ff-background-"))
+_stopping = threading.Event()
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+
+
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """``subprocess.run(cmd, **kwargs)``, stoppable by ``cleanup``."""
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs) as proc:
+        with _running_lock:
+            _running.add(proc)
+        try:
+            stdout, stderr = proc.communicate()
+        finally:
+            with _running_lock:
+                _running.discard(proc)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+def scratch(name: str) -> Path:
+    """A fresh folder for one job's output, removed with the others at the end of the session."""
+    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_SCRATCH))
+
+
+def cleanup() -> None:
+    """End of session: drop queued jobs, stop programs still running (results nobody asked for)."""
+    _stopping.set()
+    RUNNER.stop()
+    with _running_lock:
+        for proc in _running:
+            proc.kill()
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------ batches
+class Batch:
+    """One program run over many files at once; each file's share of the output on request.
+
+    ``run(files) -> {file: value}`` runs the program once. ``submit`` queues files (and a job
+    that runs whatever is queued when it starts); ``result`` returns the files' values, running
+    the queued files itself when no run has picked them up yet.
+    """
+
+    def __init__(self, name: str, run: Callable[[list[str]], dict[str, object]]):
+        self.name = name
+        self._run = run
+        self._lock = threading.Lock()
+        self._pending: list[str] = []
+        self._done: dict[str, threading.Event] = {}
+        self._values: dict[str, object] = {}
+        self._errors: dict[str, BaseException] = {}
+
+    @staticmethod
+    def _key(path) -> str:
+        return str(Path(path).resolve())
+
+    def submit(self, files: Iterable) -> None:
+        with self._lock:
+            new = [k for k in map(self._key, files) if k not in self._done]
+            for key in new:
+                self._done[key] = threading.Event()
+            self._pending += new
+        if new:
+            RUNNER.submit(Job(f"{self.name} batch", self._flush))
+
+    def _flush(self) -> None:
+        with self._lock:
+            files, self._pending = self._pending, []
+        if not files:
+            return  # an earlier run took them
+        try:
+            values = self._run(files)
+        except BaseException as exc:
+            self._errors.update(dict.fromkeys(files, exc))
+        else:
+            self._values.update({f: values.get(f) for f in files})
+        for key in files:
+            self._done[key].set()
+
+    def result(self, files: Iterable) -> dict[str, object]:
+        keys = [self._key(f) for f in files]
+        self.submit(keys)
+        with self._lock:
+            waiting_for_a_run = any(k in self._pending for k in keys)
+        if waiting_for_a_run:
+            self._flush()
+        values = {}
+        for key in keys:
+            self._done[key].wait()
+            if key in self._errors:
+                raise self._errors[key]
+            values[key] = self._values[key]
+        return values
+
+
+def _run_cfn_lint(files: list[str]) -> dict[str, list[dict]]:
+    """cfn-lint (with the repository's .cfnlintrc) over ``files``: ``{file: [match, ...]}``."""
+    proc = run([str(VENV_BIN / "cfn-lint"), "--format", "json", *files], cwd=ROOT)
+    try:
+        matches = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        raise RuntimeError(f"cfn-lint exited {proc.returncode} without a JSON report:\n{proc.stdout}{proc.stderr}")
+    if proc.returncode and not matches:
+        raise RuntimeError(f"cfn-lint exited {proc.returncode} without findings:\n{proc.stderr}")
+    by_file: dict[str, list[dict]] = {f: [] for f in files}
+    for match in matches:
+        by_file.setdefault(str(Path(match["Filename"]).resolve()), []).append(match)
+    return by_file
+
+
+def _run_checkov(files: list[str]) -> dict[str, dict[str, list[dict]]]:
+    """checkov (CloudFormation checks) over ``files``: ``{file: {"passed_checks": [...], ...}}``.
+
+    Not ``--quiet``: that drops the skipped checks, which the tests compare with the registry.
+    ``--skip-download``: no call to the vendor's platform (CI has no internet; results are the same).
+    """
+    args = [str(VENV_BIN / "checkov"), "--framework", "cloudformation", "--compact", "--output", "json", "--skip-download"]
+    for file in files:
+        args += ["--file", file]
+    proc = run(args)
+    try:
+        reports = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise RuntimeError(f"checkov exited {proc.returncode} without a JSON report:\n{proc.stdout}{proc.stderr[-4000:]}")
+    reports = reports if isinstance(reports, list) else [reports]
+    kinds = ("passed_checks", "failed_checks", "skipped_checks")
+    by_file: dict[str, dict[str, list[dict]]] = {f: {k: [] for k in kinds} for f in files}
+    for report in reports:
+        for kind in kinds:
+            for check in report.get("results", {}).get(kind, []):
+                path = str(Path(check.get("file_abs_path") or check["file_path"]).resolve())
+                by_file.setdefault(path, {k: [] for k in kinds})[kind].append(check)
+    return by_file
+
+
+CFN_LINT = Batch("cfn-lint", _run_cfn_lint)
+CHECKOV = Batch("checkov", _run_checkov)
+
+
+# --------------------------------------------------------------------------------------- jobs
+def _read_assembly(outdir: Path) -> dict:
+    manifest_file = outdir / "manifest.json"
+    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {"artifacts": {}}
+    artifacts = {n: a for n, a in manifest.get("artifacts", {}).items() if a["type"] == "aws:cloudformation:stack"}
+    stacks = {n: json.loads((outdir / a["properties"]["templateFile"]).read_text()) for n, a in artifacts.items()}
+    return {"outdir": outdir, "manifest": manifest, "artifacts": artifacts, "stacks": stacks}
+
+
+def _hand_over_templates(assembly: dict) -> None:
+    """The templates go to the cfn-lint and checkov batches as soon as they exist."""
+    files = sorted(assembly["outdir"].glob("*.template.json"))
+    CFN_LINT.submit(files)
+    CHECKOV.submit(files)
+
+
+def platform_summary(*args: str) -> dict:
+    """The README's synth command (``scripts/platform_summary.py``) with ``args``; its assembly."""
+    outdir = scratch("platform") / "cdk.out"
+    result = run(
+        [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), *args, "--outdir", str(outdir)],
+        cwd=ROOT, env=TOOL_ENV,
+    )
+    return {"result": result, **_read_assembly(outdir)}
+
+
+def _platform() -> dict:
+    assembly = platform_summary()
+    _hand_over_templates(assembly)
+    return assembly
+
+
+def _marketing_site() -> dict:
+    site = ROOT / "examples" / "marketing_site"
+    outdir = scratch("marketing_site") / "cdk.out"
+    result = run(
+        [str(CDK), "synth", "--quiet", "--no-notices", "--app", f"{sys.executable} app.py", "--output", str(outdir)],
+        cwd=site, env=TOOL_ENV,
+    )
+    assembly = {"result": result, **_read_assembly(outdir)}
+    _hand_over_templates(assembly)
+    return assembly
+
+
+def _first_app() -> dict:
+    app = ROOT / "examples" / "first_app" / "app.py"
+    outdir = scratch("first_app")
+    result = run([sys.executable, str(app)], cwd=app.parent, env={**TOOL_ENV, "CDK_OUTDIR": str(outdir)})
+    return {"result": result, "outdir": outdir}
+
+
+def _docs() -> dict:
+    out = scratch("html")
+    result = run([str(VENV_BIN / "sphinx-build"), "-W", "--keep-going", "-q", "-b", "html", "docs", str(out)], cwd=ROOT)
+    return {"result": result, "outdir": out}
+
+
+def _wheel() -> dict:
+    out = scratch("dist")
+    result = run([str(VENV_BIN / "uv"), "build", "--wheel", "--out-dir", str(out), str(ROOT)])
+    return {"result": result, "wheels": sorted(out.glob("finefinds_constructs-*.whl"))}
+
+
+#: Everything a test may ask for, by name, in the order the worker takes them when all are
+#: wanted: the platform first (it feeds the largest cfn-lint and checkov batches).
+JOBS: dict[str, Callable[[], object]] = {
+    "platform": _platform,
+    "platform-qa": lambda: platform_summary("--env", "qa"),
+    "marketing-site": _marketing_site,
+    "docs": _docs,
+    "wheel": _wheel,
+    "first-app": _first_app,
+}
+_submitted: dict[str, Job] = {}
+_submitted_lock = threading.Lock()
+
+
+def _job(name: str) -> Job:
+    with _submitted_lock:
+        if name not in _submitted:
+            _submitted[name] = RUNNER.submit(Job(name, JOBS[name]))
+        return _submitted[name]
+
+
+def start(names: Iterable[str]) -> None:
+    """Queue these jobs (in ``JOBS`` order) for the worker."""
+    wanted = set(names)
+    for name in JOBS:
+        if name in wanted:
+            _job(name)
+
+
+def result(name: str):
+    """A job's result: at once when the worker has finished it, else when it (or this caller) has."""
+    return _job(name).result()
+
+
+def add_job(name: str, fn: Callable[[], object]) -> None:
+    """Register a job defined next to the tests that use it (before ``start``)."""
+    JOBS.setdefault(name, fn)
