@@ -21,6 +21,7 @@ BACKGROUND_FIXTURES = {
     "wheel": "wheel",
     "consumer": "consumer",
     "first_app": "first-app",
+    "planted_findings": "planted-findings",
 }
 
 
