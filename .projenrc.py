@@ -131,6 +131,12 @@ project.add_task(
     description="Build the Sphinx site with warnings as errors",
     exec="sphinx-build -W --keep-going -b html docs docs/_build/html",
 )
+project.add_task(
+    "benchmark",
+    description="Platform synth time per environment and for all environments, and peak memory",
+    exec="python benchmarks/platform_synth.py",
+    receive_args=True,
+)
 project.package_task.reset("python -m build --outdir dist/")
 
 project.synth()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -119,7 +120,10 @@ def main(argv: list[str]) -> int:
     task = ALIASES.get(argv[0], argv[0])
     ensure_venv()
     ensure_node_modules()
-    cmd = [str(VENV_BIN / "projen"), task, *argv[1:]]
+    # projen appends extra arguments to the task's shell command line as they are: quote them
+    # (`test -m "not slow"` must reach pytest as two arguments, not three).
+    quote = shlex.quote if os.name != "nt" else str
+    cmd = [str(VENV_BIN / "projen"), task, *map(quote, argv[1:])]
     return subprocess.run(cmd, cwd=ROOT, env=tool_environment()).returncode
 
 

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -38,9 +39,10 @@ TOOL_ENV = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true")
 class Job:
     """One unit of background work; whoever gets to it first (worker or test) runs it."""
 
-    def __init__(self, name: str, fn: Callable[[], object]):
+    def __init__(self, name: str, fn: Callable[[], object], *, timed: bool = True):
         self.name = name
         self._fn = fn
+        self._timed = timed
         self._lock = threading.Lock()
         self._started = False
         self._done = threading.Event()
@@ -55,11 +57,14 @@ class Job:
             return True
 
     def _run(self) -> None:
+        started = time.perf_counter()
         try:
             self._value = self._fn()
         except BaseException as exc:  # handed to whoever asks for the result
             self._error = exc
         finally:
+            if self._timed:
+                TIMINGS.append((self.name, threading.current_thread().name, started, time.perf_counter()))
             self._done.set()
 
     def run_if_unclaimed(self) -> None:
@@ -68,7 +73,9 @@ class Job:
 
     def result(self):
         self.run_if_unclaimed()  # not started yet: run it here rather than wait for the worker
-        self._done.wait()
+        while not self._done.is_set():
+            if not RUNNER.help_once():  # the worker has it: take on queued work meanwhile
+                self._done.wait(0.1)
         if self._error is not None:
             raise self._error
         return self._value
@@ -90,6 +97,18 @@ class Runner:
         self._queue.put(job)
         return job
 
+    def help_once(self) -> bool:
+        """Run the next queued job in the calling thread; False when there is none."""
+        try:
+            job = self._queue.get_nowait()
+        except queue.Empty:
+            return False
+        if job is None:  # stopping: leave the sentinel for the worker
+            self._queue.put(None)
+            return False
+        job.run_if_unclaimed()
+        return True
+
     def _work(self) -> None:
         while (job := self._queue.get()) is not None and not _stopping.is_set():
             job.run_if_unclaimed()
@@ -100,6 +119,19 @@ class Runner:
 
 
 RUNNER = Runner()
+#: (job, thread that ran it, start, end) of every job run, for the session's summary
+TIMINGS: list[tuple[str, str, float, float]] = []
+_EPOCH = time.perf_counter()
+
+
+def summary() -> list[str]:
+    """One line per job run: when it started and ended (seconds into the session) and where."""
+    return [
+        f"{start - _EPOCH:7.1f} s {end - _EPOCH:7.1f} s  {end - start:6.1f} s  {job} ({'worker' if thread == 'background-jobs' else 'test'})"
+        for job, thread, start, end in sorted(TIMINGS, key=lambda t: t[2])
+    ]
+
+
 _SCRATCH = Path(tempfile.mkdtemp(prefix="ff-background-"))
 _stopping = threading.Event()
 _running: set[subprocess.Popen] = set()
@@ -143,9 +175,14 @@ class Batch:
     the queued files itself when no run has picked them up yet.
     """
 
-    def __init__(self, name: str, run: Callable[[list[str]], dict[str, object]]):
+    #: Files per run: enough that start-up is a small share, few enough that two runs (the
+    #: worker's and a waiting test's) can share the work at the end of the session.
+    max_files = 40
+
+    def __init__(self, name: str, run: Callable[[list[str]], dict[str, object]], *, timed: bool = True):
         self.name = name
         self._run = run
+        self._timed = timed
         self._lock = threading.Lock()
         self._pending: list[str] = []
         self._done: dict[str, threading.Event] = {}
@@ -163,32 +200,43 @@ class Batch:
                 self._done[key] = threading.Event()
             self._pending += new
         if new:
-            RUNNER.submit(Job(f"{self.name} batch", self._flush))
+            RUNNER.submit(Job(self.name, self._flush, timed=False))
 
-    def _flush(self) -> None:
+    def _flush(self, prefer: Iterable[str] = ()) -> None:
+        """Run the program over up to ``max_files`` queued files, ``prefer``-red ones first."""
         with self._lock:
-            files, self._pending = self._pending, []
+            preferred = [k for k in prefer if k in self._pending]
+            files = (preferred + [k for k in self._pending if k not in preferred])[: self.max_files]
+            self._pending = [k for k in self._pending if k not in files]
+            more = bool(self._pending)
+        if more:
+            RUNNER.submit(Job(self.name, self._flush, timed=False))
         if not files:
             return  # an earlier run took them
+        started = time.perf_counter()
         try:
             values = self._run(files)
         except BaseException as exc:
             self._errors.update(dict.fromkeys(files, exc))
         else:
             self._values.update({f: values.get(f) for f in files})
+        if self._timed:
+            TIMINGS.append((f"{self.name}, {len(files)} templates", threading.current_thread().name, started, time.perf_counter()))
         for key in files:
             self._done[key].set()
 
     def result(self, files: Iterable) -> dict[str, object]:
         keys = [self._key(f) for f in files]
         self.submit(keys)
-        with self._lock:
-            waiting_for_a_run = any(k in self._pending for k in keys)
-        if waiting_for_a_run:
-            self._flush()
+        while not all(self._done[k].is_set() for k in keys):
+            with self._lock:
+                mine_queued = any(k in self._pending for k in keys)
+            if mine_queued:
+                self._flush(prefer=keys)  # no run has them yet: run them here
+            elif not RUNNER.help_once():  # the worker has them: take on queued work meanwhile
+                self._done[next(k for k in keys if not self._done[k].is_set())].wait(0.1)
         values = {}
         for key in keys:
-            self._done[key].wait()
             if key in self._errors:
                 raise self._errors[key]
             values[key] = self._values[key]

@@ -41,5 +41,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         background.start(wanted)
 
 
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    if background.TIMINGS and config.option.verbose >= 0:
+        terminalreporter.section("background jobs (start, end, duration)")
+        for line in background.summary():
+            terminalreporter.write_line(line)
+
+
 def pytest_sessionfinish() -> None:
     background.cleanup()

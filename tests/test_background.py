@@ -18,13 +18,13 @@ import support
 
 def test_a_job_runs_once_whoever_asks_first():
     calls = []
-    job = background.Job("count", lambda: calls.append(1) or len(calls))
+    job = background.Job("count", lambda: calls.append(1) or len(calls), timed=False)
     assert job.result() == 1  # not started: the caller runs it
     assert job.result() == 1 and calls == [1]
 
 
 def test_a_jobs_error_reaches_every_caller():
-    job = background.Job("fails", lambda: 1 / 0)
+    job = background.Job("fails", lambda: 1 / 0, timed=False)
     for _ in range(2):
         with pytest.raises(ZeroDivisionError):
             job.result()
@@ -39,7 +39,7 @@ def test_a_batch_runs_once_for_files_submitted_before_it_starts(tmp_path):
         runs.append(sorted(files))
         return {f: f.rsplit("/", 1)[-1].upper() for f in files}
 
-    batch = background.Batch("fake", program)
+    batch = background.Batch("fake", program, timed=False)
     a, b, c = (tmp_path / n for n in ("a", "b", "c"))
     batch.submit([a])
     batch.submit([b, a])  # `a` again: not run twice
@@ -53,7 +53,7 @@ def test_a_batch_passes_a_programs_failure_on(tmp_path):
     def program(files):
         raise RuntimeError("cfn-lint exited 32 without a JSON report")
 
-    batch = background.Batch("broken", program)
+    batch = background.Batch("broken", program, timed=False)
     with pytest.raises(RuntimeError, match="without a JSON report"):
         batch.result([tmp_path / "x.template.json"])
 

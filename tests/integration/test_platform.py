@@ -91,14 +91,21 @@ def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
     app = cdk.App(outdir=str(tmp_path), context=support.RECOMMENDED_CONTEXT)
     # One environment is enough to show the packs run on the platform's stacks (and keeps it quick).
     platform_app.build_environment(app, profiles.EnvironmentProfile.from_file(PLATFORM / "env" / "production.toml"))
-    planted = cdk.Stack(app, "Planted")
+    planted = cdk.Stack(app, "FineFinds-Production-Planted")
     ec2.CfnVPC(planted, "VpcWithoutFlowLogs", cidr_block="10.9.0.0/16")
     compliance.enable(app)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     findings = compliance.read_findings(tmp_path)
     assert set(compliance.PACKS) <= {f.pack for f in findings}
-    assert {f.path.split("/")[0] for f in findings} == {"Planted"}
+    assert {f.path.split("/")[0] for f in findings} == {"FineFinds-Production-Planted"}
+    # ... and the README's synth command reports that environment as failed (its exit code is 1).
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import platform_summary
+
+    rows, ok = platform_summary.summarise(tmp_path, ["production"])
+    assert not ok and not rows[0]["passed"]
+    assert any("VpcWithoutFlowLogs" in finding for finding in rows[0]["findings"])
 
 
 @pytest.mark.slow
