@@ -30,6 +30,8 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
@@ -171,8 +173,9 @@ class Batch:
     """One program run over many files at once; each file's share of the output on request.
 
     ``run(files) -> {file: value}`` runs the program once. ``submit`` queues files (and a job
-    that runs whatever is queued when it starts); ``result`` returns the files' values, running
-    the queued files itself when no run has picked them up yet.
+    that runs up to ``max_files`` of whatever is queued when it starts); ``result`` returns the
+    files' values, running the queued ones itself when no run has picked them up yet.
+    ``timed=False`` keeps its runs out of the session summary (the runner's own tests).
     """
 
     #: Files per run: enough that start-up is a small share, few enough that two runs (the
@@ -350,15 +353,15 @@ def _wheel() -> dict:
     return {"result": result, "wheels": sorted(out.glob("finefinds_constructs-*.whl"))}
 
 
-#: Everything a test may ask for, by name, in the order the worker takes them when all are
-#: wanted: the platform first (it feeds the largest cfn-lint and checkov batches).
+#: Every job, by the name of the session fixture that returns its result, in the order the worker
+#: takes them when all are wanted: the platform first (it feeds the largest lint batches).
 JOBS: dict[str, Callable[[], object]] = {
     "platform": _platform,
-    "platform-qa": lambda: platform_summary("--env", "qa"),
-    "marketing-site": _marketing_site,
-    "docs": _docs,
-    "wheel": _wheel,
-    "first-app": _first_app,
+    "qa_platform": lambda: platform_summary("--env", "qa"),
+    "marketing_site": _marketing_site,
+    "docs_build": _docs,
+    "wheel_build": _wheel,
+    "first_app": _first_app,
 }
 _submitted: dict[str, Job] = {}
 _submitted_lock = threading.Lock()
@@ -372,7 +375,7 @@ def _job(name: str) -> Job:
 
 
 def start(names: Iterable[str]) -> None:
-    """Queue these jobs (in ``JOBS`` order) for the worker."""
+    """Queue the jobs among ``names`` (in ``JOBS`` order) for the worker."""
     wanted = set(names)
     for name in JOBS:
         if name in wanted:
@@ -384,6 +387,19 @@ def result(name: str):
     return _job(name).result()
 
 
-def add_job(name: str, fn: Callable[[], object]) -> None:
-    """Register a job defined next to the tests that use it (before ``start``)."""
-    JOBS.setdefault(name, fn)
+def fixture(name: str, fn: Callable[[], object] | None = None):
+    """A session fixture called ``name`` whose value is the result of job ``name``.
+
+    ``fn`` registers a job defined next to the tests that use it; the others are in ``JOBS``.
+    tests/conftest.py starts the jobs of the selected tests' fixtures and orders those tests last.
+    """
+    if fn is not None:
+        JOBS.setdefault(name, fn)
+    if name not in JOBS:
+        raise KeyError(f"no background job {name!r}; known: {', '.join(JOBS)}")
+
+    @pytest.fixture(scope="session", name=name)
+    def _result():
+        return result(name)
+
+    return _result

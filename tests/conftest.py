@@ -1,8 +1,8 @@
 """Session plumbing: start the external programs early, run the tests that read them last.
 
-See ``tests/background.py``. Fixtures that stand for a background job are listed in
-``BACKGROUND_FIXTURES``; a selected test that uses one of them (or is marked ``slow``: it runs an
-external program) goes after every other test, so the worker has time to finish first.
+See ``tests/background.py``. A selected test that uses a background job's fixture (made with
+``background.fixture``), directly or through another fixture, or is marked ``slow`` (it runs an
+external program), goes after every other test, so the worker has time to finish first.
 """
 
 from __future__ import annotations
@@ -11,22 +11,9 @@ import pytest
 
 import background
 
-#: fixture name -> the background job it returns
-BACKGROUND_FIXTURES = {
-    "platform": "platform",
-    "checkov_report": "platform",
-    "qa_platform": "platform-qa",
-    "marketing_site": "marketing-site",
-    "docs_site": "docs",
-    "wheel": "wheel",
-    "consumer": "consumer",
-    "first_app": "first-app",
-    "planted_findings": "planted-findings",
-}
-
 
 def _late(item: pytest.Item) -> bool:
-    return item.get_closest_marker("slow") is not None or bool(BACKGROUND_FIXTURES.keys() & set(item.fixturenames))
+    return item.get_closest_marker("slow") is not None or any(name in background.JOBS for name in item.fixturenames)
 
 
 @pytest.hookimpl(trylast=True)
@@ -36,9 +23,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    wanted = {job for item in session.items for name, job in BACKGROUND_FIXTURES.items() if name in item.fixturenames}
     if not session.config.option.collectonly:
-        background.start(wanted)
+        background.start(name for item in session.items for name in item.fixturenames)
 
 
 def pytest_terminal_summary(terminalreporter, config) -> None:

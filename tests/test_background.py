@@ -79,12 +79,7 @@ def _plant() -> dict:
     return {"folder": folder, "template": template}
 
 
-background.add_job("planted-findings", _plant)
-
-
-@pytest.fixture(scope="session")
-def planted_findings() -> dict:
-    return background.result("planted-findings")
+planted_findings = background.fixture("planted_findings", _plant)
 
 
 @pytest.mark.slow

@@ -15,12 +15,14 @@ import finefinds_constructs
 ROOT = Path(__file__).resolve().parents[1]
 
 
+docs_build = background.fixture("docs_build")
+
+
 @pytest.fixture(scope="session")
-def docs_site() -> Path:
+def docs_site(docs_build) -> Path:
     """The HTML site, built with ``sphinx-build -W`` (warnings are errors) in the background."""
-    built = background.result("docs")
-    assert built["result"].returncode == 0, built["result"].stdout + built["result"].stderr
-    return built["outdir"]
+    assert docs_build["result"].returncode == 0, docs_build["result"].stdout + docs_build["result"].stderr
+    return docs_build["outdir"]
 
 
 @pytest.mark.slow

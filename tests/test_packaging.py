@@ -44,12 +44,14 @@ def test_projen_regeneration_changes_no_tracked_file(tmp_path):
     assert changed == [], f"regenerating changed {changed}: run `python .projenrc.py` and commit"
 
 
+wheel_build = background.fixture("wheel_build")
+
+
 @pytest.fixture(scope="session")
-def wheel() -> Path:
+def wheel(wheel_build) -> Path:
     """The wheel, built with ``uv build`` from the repository (in the background)."""
-    built = background.result("wheel")
-    assert built["result"].returncode == 0, built["result"].stdout + built["result"].stderr
-    (whl,) = built["wheels"]
+    assert wheel_build["result"].returncode == 0, wheel_build["result"].stdout + wheel_build["result"].stderr
+    (whl,) = wheel_build["wheels"]
     return whl
 
 
@@ -106,8 +108,7 @@ CONSUMER_APP = textwrap.dedent(
 
 def _consumer() -> dict:
     """The wheel installed into a fresh venv, and a team's app outside the repository run with it."""
-    built = background.result("wheel")
-    (wheel,) = built["wheels"]
+    (wheel,) = background.result("wheel_build")["wheels"]
     tmp = background.scratch("consumer")
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -124,12 +125,7 @@ def _consumer() -> dict:
     return {"install": install, "venv": venv, "app_dir": app_dir, "run": run}
 
 
-background.add_job("consumer", _consumer)
-
-
-@pytest.fixture(scope="session")
-def consumer() -> dict:
-    return background.result("consumer")
+consumer = background.fixture("consumer", _consumer)
 
 
 @pytest.mark.slow

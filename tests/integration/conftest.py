@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import background
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,11 +30,7 @@ def expected_concerns(env: str) -> list[str]:
 STACKS = [(env, concern) for env in ENVIRONMENTS for concern in expected_concerns(env)]
 
 
-@pytest.fixture(scope="session")
-def platform() -> dict:
-    """Given the platform app, when the README's synth command runs, then this is what it made.
-
-    ``result`` (the completed process), ``outdir``, ``manifest`` and ``stacks`` (templates by name).
-    The command runs in the background from the start of the session (``tests/background.py``).
-    """
-    return background.result("platform")
+#: Given the platform app, when the README's synth command runs, then this is what it made:
+#: ``result`` (the completed process), ``outdir``, ``manifest`` and ``stacks`` (templates by name).
+#: The command runs in the background from the start of the session (``tests/background.py``).
+platform = background.fixture("platform")

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import background
 from conftest import ROOT
 
 
-@pytest.fixture(scope="session")
-def first_app() -> dict:
-    """Given examples/first_app/app.py, when it runs as ``python app.py`` (in the background)."""
-    return background.result("first-app")
+#: Given examples/first_app/app.py, when it runs as ``python app.py`` (in the background).
+first_app = background.fixture("first_app")
 
 
 def test_first_app_synthesizes_compliant(first_app):

@@ -29,14 +29,9 @@ def profile(env: str) -> EnvironmentProfile:
     return EnvironmentProfile.from_file(SITE / "env" / f"{env}.toml")
 
 
-@pytest.fixture(scope="session")
-def marketing_site() -> dict:
-    """Given the marketing-site app, when `cdk synth` runs, then this is what it made.
-
-    ``result``, ``outdir``, ``manifest``, ``artifacts`` and ``stacks``; run in the background from
-    the start of the session (``tests/background.py``).
-    """
-    return background.result("marketing-site")
+#: Given the marketing-site app, when `cdk synth` runs, then this is what it made: ``result``,
+#: ``outdir``, ``manifest``, ``artifacts`` and ``stacks`` (run in the background from the start).
+marketing_site = background.fixture("marketing_site")
 
 
 def resources(template: dict, type_: str) -> dict[str, dict]:

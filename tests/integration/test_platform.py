@@ -116,10 +116,8 @@ def test_cfn_lint_zero_errors_and_warnings(platform):
     assert code == 0, output
 
 
-@pytest.fixture(scope="session")
-def qa_platform() -> dict:
-    """Given the platform app, when the README's synth command runs with ``--env qa`` (``-c env=qa``)."""
-    return background.result("platform-qa")
+#: Given the platform app, when the README's synth command runs with ``--env qa`` (``-c env=qa``).
+qa_platform = background.fixture("qa_platform")
 
 
 def test_single_environment_with_context(qa_platform):
