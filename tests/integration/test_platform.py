@@ -155,3 +155,26 @@ def test_app_rejects_an_unknown_env_context(monkeypatch):
     assert platform_app.selected_environments(cdk.App(context={"env": "qa"})) == ["qa"]
     with pytest.raises(ConfigurationError, match=r"env \(cdk context\) = 'prod' is not allowed; allowed: development \| qa"):
         platform_app.selected_environments(cdk.App(context={"env": "prod"}))
+
+
+def test_the_platform_code_hard_codes_no_arns_or_accounts():
+    """Stacks exchange typed construct attributes; accounts come from the settings files only."""
+    import re
+
+    for source in sorted(PLATFORM.glob("*.py")):
+        text = source.read_text()
+        assert "arn:" not in text, f"{source.name} spells out an ARN"
+        assert not re.search(r"\b\d{12}\b", text), f"{source.name} spells out an account id"
+
+
+def test_no_environment_refers_to_another_environments_account(platform):
+    import re
+
+    accounts = {
+        env: profiles.EnvironmentProfile.from_file(PLATFORM / "env" / f"{env}.toml").account for env in ENVIRONMENTS
+    }
+    assert len(set(accounts.values())) == len(ENVIRONMENTS)
+    for env, concern in STACKS:
+        text = json.dumps(platform["stacks"][f"FineFinds-{env.capitalize()}-{concern}"])
+        mentioned = set(re.findall(r"\b\d{12}\b", text)) & set(accounts.values())
+        assert mentioned <= {accounts[env]}, f"{env} {concern} names {mentioned - {accounts[env]}}"
