@@ -14,6 +14,7 @@ import dataclasses
 
 import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
+from aws_cdk.aws_config import CfnConfigurationRecorder
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -229,9 +230,17 @@ class BackupDrStack(EnvironmentStack):
 class CostStack(EnvironmentStack):
     """The monthly budget, cost-anomaly detection and the required cost-allocation tags."""
 
-    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        profile: EnvironmentProfile,
+        config_recorder: CfnConfigurationRecorder | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(scope, id, profile=profile, **kwargs)
-        self.cost = CostGuard(self, "Cost", profile=profile)
+        self.cost = CostGuard(self, "Cost", profile=profile, config_recorder=config_recorder)
 
 
 class MonitoringStack(EnvironmentStack):
@@ -296,10 +305,15 @@ def build_environment(app: cdk.App, profile: EnvironmentProfile) -> Environment:
         *[w for w in (application.waf, identity.waf) if w],
     ]
     monitoring = MonitoringStack(app, f"{prefix}-Monitoring", profile=profile, monitored=monitored, **described("alarms and dashboard"))
-    cost = CostStack(app, f"{prefix}-Cost", profile=profile, **described("budget, anomaly detection, required tags"))
-    environment = Environment(network, data, application, identity, edge, monitoring, cost, dns=dns)
+    audit = None
     if profile.audit.enabled:
-        environment.audit = AuditStack(app, f"{prefix}-Audit", profile=profile, **described("CloudTrail and AWS Config"))
+        audit = AuditStack(app, f"{prefix}-Audit", profile=profile, **described("CloudTrail and AWS Config"))
+    # The required-tags Config rule needs the account's recorder: the Cost stack deploys after Audit.
+    cost = CostStack(
+        app, f"{prefix}-Cost", profile=profile, config_recorder=audit.audit.recorder if audit else None,
+        **described("budget, anomaly detection, required tags"),
+    )
+    environment = Environment(network, data, application, identity, edge, monitoring, cost, dns=dns, audit=audit)
     if profile.backup.enabled:
         environment.backup = BackupStack(app, f"{prefix}-Backup", profile=profile, data=data, **described("AWS Backup plan and vault"))
         if profile.backup.dr_region:

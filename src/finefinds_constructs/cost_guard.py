@@ -119,7 +119,9 @@ class CostGuard(Construct):
     * **cost-allocation tag enforcement**: the AWS Config managed rule ``REQUIRED_TAGS`` flags
       resources missing any of the organisation tags (Environment, Project, Owner, CostCenter,
       ManagedBy) when ``profile.cost.enforce_required_tags`` is on. It needs an AWS Config
-      recorder in the account and region (``AuditTrail`` or Control Tower provide one).
+      recorder in the account and region (``AuditTrail`` or Control Tower provide one); pass
+      ``config_recorder=`` (e.g. ``audit_trail.recorder``) and the rule is deployed after it,
+      also from another stack.
 
     Activating the tags as *cost allocation tags* cannot be done with CloudFormation (there is no
     ``AWS::CE::CostAllocationTag`` resource in CloudFormation, aws-cdk-lib or cfn-lint's
@@ -153,6 +155,10 @@ class CostGuard(Construct):
         Addresses notified by e-mail (at most 10). Default: ``profile.alarms.emails``.
     enforce_required_tags : bool, optional
         Deploy the ``REQUIRED_TAGS`` Config rule. Default: ``profile.cost.enforce_required_tags``.
+    config_recorder : aws_cdk.aws_config.CfnConfigurationRecorder, optional
+        The AWS Config recorder of this account and region (``AuditTrail.recorder``): the rule is
+        deployed after it (a stack dependency when it is in another stack). Default: ``None``
+        (the recorder exists already, e.g. from Control Tower).
 
     Attributes
     ----------
@@ -185,6 +191,7 @@ class CostGuard(Construct):
         anomaly_threshold_usd: float | None = None,
         emails: Sequence[str] | None = None,
         enforce_required_tags: bool | None = None,
+        config_recorder: config.CfnConfigurationRecorder | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not isinstance(profile, EnvironmentProfile):
@@ -223,6 +230,10 @@ class CostGuard(Construct):
         self.anomaly_monitor = self._monitor(cost.anomaly_monitor)
         self.anomaly_subscription, self.anomaly_email_subscription = self._subscriptions(cost.anomaly_threshold_usd, addresses)
         self.required_tags_rule = self._required_tags() if cost.enforce_required_tags else None
+        if self.required_tags_rule is not None and config_recorder is not None:
+            self._check_recorder(config_recorder)
+            # A Config rule fails to deploy before the account has a recorder.
+            self.required_tags_rule.node.add_dependency(config_recorder)
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "CostGuard")
@@ -346,6 +357,22 @@ class CostGuard(Construct):
                 threshold_expression=expression,
             )
         return immediate, digest
+
+    def _check_recorder(self, recorder: Any) -> None:
+        if not isinstance(recorder, config.CfnConfigurationRecorder):
+            raise ConfigurationError(
+                "config_recorder", type(recorder).__name__, "an aws_config.CfnConfigurationRecorder",
+                fix="pass AuditTrail.recorder, or leave it out when the account's recorder is not in this app",
+                source=self.node.path,
+            )
+        here, there = cdk.Stack.of(self), cdk.Stack.of(recorder)
+        if (there.account, there.region) != (here.account, here.region):
+            raise ConfigurationError(
+                "config_recorder", f"the recorder of {there.account}/{there.region}",
+                f"the recorder of this stack's account and region ({here.account}/{here.region})",
+                fix="AWS Config rules evaluate only where the recorder records: pass that account and region's recorder",
+                source=self.node.path,
+            )
 
     def _required_tags(self) -> config.ManagedRule:
         return config.ManagedRule(

@@ -178,3 +178,12 @@ def test_no_environment_refers_to_another_environments_account(platform):
         text = json.dumps(platform["stacks"][f"FineFinds-{env.capitalize()}-{concern}"])
         mentioned = set(re.findall(r"\b\d{12}\b", text)) & set(accounts.values())
         assert mentioned <= {accounts[env]}, f"{env} {concern} names {mentioned - {accounts[env]}}"
+
+
+def test_cost_stacks_deploy_after_the_config_recorder(platform):
+    """The required-tags Config rule (Cost) needs the account's recorder (Audit) to exist first."""
+    for env in ENVIRONMENTS:
+        if "Audit" not in expected_concerns(env):
+            continue
+        prefix = f"FineFinds-{env.capitalize()}"
+        assert f"{prefix}-Audit" in platform["manifest"]["artifacts"][f"{prefix}-Cost"]["dependencies"], env

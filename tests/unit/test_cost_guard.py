@@ -301,3 +301,44 @@ def test_explicit_arguments_override_the_profile():
     for sub in support.resources_of_type(template, "AWS::CE::AnomalySubscription").values():
         assert json.loads(sub["Properties"]["ThresholdExpression"])["Dimensions"]["Values"] == ["1000000"]
     template.resource_count_is("AWS::Config::ConfigRule", 0)
+
+
+# ------------------------------------------------------------------------------ the Config recorder
+def test_required_tags_rule_waits_for_the_recorder_in_the_same_stack():
+    """Given the account's recorder, when CostGuard enforces tags, then the rule deploys after it."""
+    from aws_cdk import aws_config as config
+
+    stack, profile = _stack()
+    recorder = config.CfnConfigurationRecorder(stack, "Recorder", role_arn="arn:aws:iam::123456789012:role/config")
+    CostGuard(stack, "Cost", profile=profile, enforce_required_tags=True, config_recorder=recorder)
+    (rule,) = support.resources_of_type(cdk.assertions.Template.from_stack(stack), "AWS::Config::ConfigRule").values()
+    assert stack.get_logical_id(recorder) in rule["DependsOn"]
+
+
+def test_required_tags_rule_in_another_stack_makes_a_stack_dependency():
+    """Given AuditTrail's recorder in another stack, then the cost stack deploys after that stack."""
+    from finefinds_constructs import AuditTrail
+
+    app = cdk.App()
+    profile = _with_emails(support.profile_for_tests("staging"))
+    audit_stack = EnvironmentStack(app, "Audit", profile=profile)
+    audit = AuditTrail(audit_stack, "Audit", profile=profile)
+    cost_stack = EnvironmentStack(app, "Cost", profile=profile)
+    CostGuard(cost_stack, "Cost", profile=profile, enforce_required_tags=True, config_recorder=audit.recorder)
+    artifact = app.synth().get_stack_artifact(cost_stack.artifact_id)
+    assert audit_stack.artifact_id in [d.id for d in artifact.dependencies]
+
+
+def test_a_recorder_elsewhere_or_of_the_wrong_type_is_refused():
+    from aws_cdk import aws_config as config
+
+    app = cdk.App()
+    profile = _with_emails(support.profile_for_tests("staging"))
+    elsewhere = dataclasses.replace(profile, region="us-east-1", availability_zones=("us-east-1a", "us-east-1b", "us-east-1c"))
+    other = EnvironmentStack(app, "OtherRegion", profile=elsewhere)
+    recorder = config.CfnConfigurationRecorder(other, "Recorder", role_arn="arn:aws:iam::123456789012:role/config")
+    stack = EnvironmentStack(app, "Cost", profile=profile)
+    with pytest.raises(ConfigurationError, match=r"config_recorder = .*us-east-1.* is not allowed.*eu-west-1"):
+        CostGuard(stack, "Cost", profile=profile, enforce_required_tags=True, config_recorder=recorder)
+    with pytest.raises(ConfigurationError, match=r"config_recorder = 'str' is not allowed; allowed: an aws_config.CfnConfigurationRecorder"):
+        CostGuard(stack, "Cost2", profile=profile, enforce_required_tags=True, config_recorder="recorder")  # type: ignore[arg-type]
