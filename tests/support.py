@@ -7,6 +7,7 @@ stack per preset profile, synthesizes it once per session, and its tests read th
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -101,6 +102,19 @@ def synthesize(
 def resources_of_type(template: Template, resource_type: str) -> dict[str, dict]:
     """``{logical_id: resource}`` of one CloudFormation type."""
     return {k: v for k, v in template.to_json()["Resources"].items() if v["Type"] == resource_type}
+
+
+def assert_logical_ids_pinned(actual: dict, manifest: Path) -> None:
+    """Compare stateful logical ids with the committed ``manifest``.
+
+    A difference is a breaking change: CloudFormation would replace the database, bucket, pool or
+    key. Accept one only on purpose, with ``UPDATE_LOGICAL_IDS=1`` (which rewrites the manifest),
+    and explain the migration in the changelog.
+    """
+    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
+        manifest.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    expected = json.loads(manifest.read_text())
+    assert actual == expected, f"stateful logical ids changed (a breaking change); see {manifest.name}"
 
 
 def cleanup(result: Synthesized) -> None:

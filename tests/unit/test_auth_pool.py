@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -239,10 +238,7 @@ def test_logical_ids_are_pinned(synthesized):
     actual = {
         preset: {t: sorted(support.resources_of_type(synthesized.template(preset), t)) for t in STATEFUL} for preset in PRESETS
     }
-    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
-        MANIFEST.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
-    expected = json.loads(MANIFEST.read_text())
-    assert actual == expected, f"stateful logical ids changed (a breaking change); see {MANIFEST.name}"
+    support.assert_logical_ids_pinned(actual, MANIFEST)
 
 
 def test_threat_protection_off_uses_essentials_and_is_acknowledged():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -372,10 +371,7 @@ def test_logical_ids_are_pinned(synthesized):
     To accept a deliberate change: ``UPDATE_LOGICAL_IDS=1 pytest tests/unit/test_cdn_bucket.py``.
     """
     actual = {preset: _stateful_ids(synthesized.template(preset)) for preset in PRESETS}
-    if os.environ.get("UPDATE_LOGICAL_IDS") == "1":
-        MANIFEST.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
-    expected = json.loads(MANIFEST.read_text())
-    assert actual == expected, f"stateful logical ids changed (a breaking change); see {MANIFEST.name}"
+    support.assert_logical_ids_pinned(actual, MANIFEST)
 
 
 def test_acknowledgements_follow_the_configuration(synthesized):
