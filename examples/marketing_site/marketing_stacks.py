@@ -34,12 +34,8 @@ from finefinds_constructs import (
     EnvironmentProfile,
     EnvironmentStack,
     WafProtection,
+    building_blocks,
 )
-
-# The library has no Lambda construct yet; these private helpers are what its constructs use for
-# the same concerns (grants in a managed policy, KMS-encrypted log groups with profile retention).
-from finefinds_constructs._internal.iam import ManagedPolicyRole
-from finefinds_constructs._internal.logs import log_encryption_key, removal_policy, retention
 
 HERE = Path(__file__).resolve().parent
 
@@ -175,15 +171,14 @@ class ContactFormStack(EnvironmentStack):
     def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, email: EmailStack, **kwargs) -> None:
         super().__init__(scope, id, profile=profile, **kwargs)
         sender = email.email
-        retain = profile.is_retained
-        days = retention(profile.protection.log_retention_days)
-        self.key = log_encryption_key(
-            self, "Key", description=f"Contact form logs and environment ({profile.name})", retain=retain
+        # The library has no Lambda or HTTP API construct: its building blocks give these the
+        # same log encryption, retention, removal policy and managed-policy grants.
+        days, removal = building_blocks.log_retention(profile), building_blocks.removal_policy(profile)
+        self.key = building_blocks.log_encryption_key(
+            self, "Key", profile=profile, description=f"Contact form logs and environment ({profile.name})"
         )
-        self.log_group = logs.LogGroup(
-            self, "FunctionLogs", retention=days, encryption_key=self.key, removal_policy=removal_policy(retain)
-        )
-        self.role = ManagedPolicyRole(
+        self.log_group = logs.LogGroup(self, "FunctionLogs", retention=days, encryption_key=self.key, removal_policy=removal)
+        self.role = building_blocks.ManagedPolicyRole(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -237,9 +232,7 @@ class ContactFormStack(EnvironmentStack):
             methods=[apigwv2.HttpMethod.POST],
             integration=integrations.HttpLambdaIntegration("Contact", self.function),
         )
-        self.access_logs = logs.LogGroup(
-            self, "ApiAccessLogs", retention=days, encryption_key=self.key, removal_policy=removal_policy(retain)
-        )
+        self.access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=days, encryption_key=self.key, removal_policy=removal)
         self.stage = apigwv2.HttpStage(
             self,
             "Stage",

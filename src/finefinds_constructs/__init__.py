@@ -3,7 +3,7 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
-from . import compliance, profiles
+from . import building_blocks, compliance, profiles
 from .alarm_set import AlarmSet
 from .audit_trail import AuditTrail
 from .aurora_cluster import AuroraCluster
@@ -43,6 +43,7 @@ __all__ = [
     "SecureBucket",
     "SecureVpc",
     "WafProtection",
+    "building_blocks",
     "compliance",
     "profiles",
 ]

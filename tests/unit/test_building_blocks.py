@@ -1,0 +1,101 @@
+"""building_blocks under every preset: a team's own log group and role, asserted on the template."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
+
+import support
+from finefinds_constructs import ConfigurationError, EnvironmentStack, building_blocks, profiles
+
+PRESETS = support.PRESET_NAMES
+
+
+def _build(stack, profile):
+    """A team's worker: its log group and role, made only from the building blocks."""
+    key = building_blocks.log_encryption_key(stack, "LogsKey", profile=profile, description="Worker logs")
+    log_group = logs.LogGroup(
+        stack,
+        "WorkerLogs",
+        encryption_key=key,
+        retention=building_blocks.log_retention(profile),
+        removal_policy=building_blocks.removal_policy(profile),
+    )
+    role = building_blocks.ManagedPolicyRole(
+        stack, "WorkerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), policy_description="Worker grants"
+    )
+    log_group.grant_write(role)
+    ssm.StringParameter(stack, "Setting", string_value="on").grant_read(role)
+    # A role nobody grants anything to gets no policy at all.
+    building_blocks.ManagedPolicyRole(stack, "IdleRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+
+
+@pytest.fixture(scope="session")
+def synth():
+    """Given the worker per preset, when the app is synthesized with the four packs on."""
+    result = support.synthesize("BuildingBlocks", _build)
+    yield result
+    support.cleanup(result)
+
+
+def _one(template, resource_type: str) -> dict:
+    (resource,) = support.resources_of_type(template, resource_type).values()
+    return resource
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_log_group_retention_and_removal_follow_the_profile(synth, preset):
+    profile = profiles.PRESETS[preset]
+    group = _one(synth.template(preset), "AWS::Logs::LogGroup")
+    assert group["Properties"]["RetentionInDays"] == profile.protection.log_retention_days
+    assert group["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    assert "KmsKeyId" in group["Properties"]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_log_key_rotates_and_admits_only_this_accounts_log_groups(synth, preset):
+    profile = profiles.PRESETS[preset]
+    key = _one(synth.template(preset), "AWS::KMS::Key")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["Properties"]["PendingWindowInDays"] == (30 if profile.is_retained else 7)
+    assert key["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    (logs_statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowCloudWatchLogsOfThisAccount"]
+    assert logs_statement["Principal"] == {"Service": f"logs.{profile.region}.amazonaws.com"}
+    arn = logs_statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert f":logs:{profile.region}:{support.TEST_ACCOUNT}:log-group:*" in str(arn)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_grants_land_in_one_managed_policy_never_inline(synth, preset):
+    template = synth.template(preset)
+    assert support.resources_of_type(template, "AWS::IAM::Policy") == {}
+    (policy,) = support.resources_of_type(template, "AWS::IAM::ManagedPolicy").values()
+    assert policy["Properties"]["Description"] == "Worker grants"
+    actions = {a for s in policy["Properties"]["PolicyDocument"]["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert {"logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameter"} <= actions
+    assert len(policy["Properties"]["Roles"]) == 1  # the idle role has none
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_cdk_nag_findings(synth, preset):
+    assert synth.findings_for(preset) == [], synth.error
+
+
+@pytest.mark.slow
+def test_cfn_lint_clean(synth):
+    code, output = support.cfn_lint(synth.template_file(p) for p in PRESETS)
+    assert code == 0, output
+
+
+@pytest.mark.parametrize("call", [
+    lambda scope: building_blocks.log_retention("production"),
+    lambda scope: building_blocks.removal_policy(None),
+    lambda scope: building_blocks.log_encryption_key(scope, "Key", profile={"name": "qa"}, description="x"),
+])
+def test_a_profile_is_required(call):
+    stack = EnvironmentStack(cdk.App(), "Bad", profile=support.profile_for_tests("qa"))
+    with pytest.raises(ConfigurationError, match="profile = .* is not allowed; allowed: an EnvironmentProfile"):
+        call(stack)
