@@ -16,7 +16,7 @@ from constructs import Construct
 from . import compliance
 from ._internal.logs import removal_policy
 from ._internal.tagging import apply_organisation_tags
-from .cost_guard import encrypted_service_topic
+from ._internal.topics import encrypted_service_topic
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
