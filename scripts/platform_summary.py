@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,19 +123,25 @@ def print_table(rows: list[dict]) -> None:
             print(f"{'':<13}  ! {finding}")
 
 
-def run_app(app_dir: Path, outdir: Path, env_name: str | None) -> int:
-    expected = sorted((p.stem for p in (app_dir / "env").glob("*.toml")), key=lambda e: (ORDER.index(e) if e in ORDER else len(ORDER), e))
-    if env_name:
-        if env_name not in expected:
-            # Said before `cdk synth` starts (the app says the same, after a few seconds' start-up).
-            print(
-                f"ConfigurationError: examples/{app_dir.name}: --env = {env_name!r} is not allowed; "
-                f"allowed: {' | '.join(expected)}. Fix: name one of the settings files in "
-                f"examples/{app_dir.name}/env/ (or add {env_name}.toml there)"
-            )
-            return 2
-        expected = [env_name]
-    code, seconds, output = synthesize(app_dir, outdir, env_name)
+def environments_of(app_dir: Path, env_name: str | None) -> list[str] | None:
+    """The environments to synthesize (all of ``env/``, or ``env_name``); None, explained, if unknown."""
+    available = sorted((p.stem for p in (app_dir / "env").glob("*.toml")), key=lambda e: (ORDER.index(e) if e in ORDER else len(ORDER), e))
+    if not env_name:
+        return available
+    if env_name not in available:
+        # Said before `cdk synth` starts (the app says the same, after a few seconds' start-up).
+        print(
+            f"ConfigurationError: examples/{app_dir.name}: --env = {env_name!r} is not allowed; "
+            f"allowed: {' | '.join(available)}. Fix: name one of the settings files in "
+            f"examples/{app_dir.name}/env/ (or add {env_name}.toml there)"
+        )
+        return None
+    return [env_name]
+
+
+def report(app_dir: Path, outdir: Path, expected: list[str], synthesized: tuple[int, float, str]) -> int:
+    """Print one app's summary; non-zero when its synthesis failed or an environment did."""
+    code, seconds, output = synthesized
     rows, ok = summarise(outdir, expected)
     print(f"examples/{app_dir.name}: `cdk synth` of {len(expected)} environment(s) in {seconds:.1f} s -> {outdir}")
     print()
@@ -164,10 +171,21 @@ def main(argv: list[str]) -> int:
         # Only the apps that have this environment (an unknown name reaches all, and each explains).
         apps = [a for a in apps if (a / "env" / f"{args.env}.toml").is_file()] or apps
     failed = 0
+    runs = []
     for app_dir in apps:
-        outdir = Path(args.outdir).resolve() if args.outdir else app_dir / "cdk.out"
-        failed |= run_app(app_dir, outdir, args.env) != 0
-        print()
+        expected = environments_of(app_dir, args.env)
+        if expected is None:
+            failed = 1
+            print()
+            continue
+        runs.append((app_dir, Path(args.outdir).resolve() if args.outdir else app_dir / "cdk.out", expected))
+    if runs:
+        # The apps are independent: synthesize them side by side (a CLI and a jsii runtime each).
+        with ThreadPoolExecutor(max_workers=min(len(runs), os.cpu_count() or 1)) as pool:
+            results = list(pool.map(lambda run: synthesize(run[0], run[1], args.env), runs))
+        for (app_dir, outdir, expected), synthesized in zip(runs, results):
+            failed |= report(app_dir, outdir, expected, synthesized) != 0
+            print()
     return 1 if failed else 0
 
 

@@ -34,7 +34,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
 TOOL_ENV = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true")
 
 
@@ -308,7 +307,7 @@ def _hand_over_templates(assembly: dict) -> None:
 
 def platform_summary(*args: str) -> dict:
     """The README's synth command (``scripts/platform_summary.py``) with ``args``; its assembly."""
-    outdir = scratch("platform") / "cdk.out"
+    outdir = scratch("assembly") / "cdk.out"
     result = run(
         [sys.executable, str(ROOT / "scripts" / "platform_summary.py"), *args, "--outdir", str(outdir)],
         cwd=ROOT, env=TOOL_ENV,
@@ -323,13 +322,7 @@ def _platform() -> dict:
 
 
 def _marketing_site() -> dict:
-    site = ROOT / "examples" / "marketing_site"
-    outdir = scratch("marketing_site") / "cdk.out"
-    result = run(
-        [str(CDK), "synth", "--quiet", "--no-notices", "--app", f"{sys.executable} app.py", "--output", str(outdir)],
-        cwd=site, env=TOOL_ENV,
-    )
-    assembly = {"result": result, **_read_assembly(outdir)}
+    assembly = platform_summary("--app", "marketing_site")
     _hand_over_templates(assembly)
     return assembly
 

@@ -29,8 +29,9 @@ def profile(env: str) -> EnvironmentProfile:
     return EnvironmentProfile.from_file(SITE / "env" / f"{env}.toml")
 
 
-#: Given the marketing-site app, when `cdk synth` runs, then this is what it made: ``result``,
-#: ``outdir``, ``manifest``, ``artifacts`` and ``stacks`` (run in the background from the start).
+#: Given the marketing-site app, when the README's synth command runs it (``--app marketing_site``:
+#: `cdk synth`, then the summary), then this is what it made: ``result``, ``outdir``, ``manifest``,
+#: ``artifacts`` and ``stacks`` (run in the background from the start of the session).
 marketing_site = background.fixture("marketing_site")
 
 
@@ -47,6 +48,9 @@ def the(template: dict, type_: str) -> dict:
 def test_synth_succeeds(marketing_site):
     result = marketing_site["result"]
     assert result.returncode == 0, result.stdout + result.stderr
+    for env in ENVIRONMENTS:
+        assert any(line.startswith(env) and "pass (0 findings" in line for line in result.stdout.splitlines()), env
+    assert "all 2 environments synthesized and compliant" in result.stdout
 
 
 def test_both_environments_have_exactly_their_stacks(marketing_site):

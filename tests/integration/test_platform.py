@@ -187,3 +187,31 @@ def test_cost_stacks_deploy_after_the_config_recorder(platform):
             continue
         prefix = f"FineFinds-{env.capitalize()}"
         assert f"{prefix}-Audit" in platform["manifest"]["artifacts"][f"{prefix}-Cost"]["dependencies"], env
+
+
+def test_synth_command_reports_every_example_app_in_order_and_fails_if_one_fails(platform, monkeypatch, capsys, tmp_path):
+    """The apps are synthesized side by side and reported one after the other; one failure fails the command.
+
+    The platform's part is the session's real assembly; the marketing site's `cdk synth` "fails".
+    """
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import platform_summary
+
+    examples = tmp_path / "examples"
+    for app in ("marketing_site", "platform"):
+        (examples / app / "env").mkdir(parents=True)
+        (examples / app / "cdk.json").write_text("{}")
+        (examples / app / "env" / "production.toml").write_text('extends = "production"\n')
+    (examples / "platform" / "cdk.out").symlink_to(platform["outdir"])
+
+    def synthesize(app_dir, outdir, env_name):
+        assert env_name == "production"
+        return (1, 0.1, "boom: the marketing site failed") if app_dir.name == "marketing_site" else (0, 0.1, "")
+
+    monkeypatch.setattr(platform_summary, "EXAMPLES", examples)
+    monkeypatch.setattr(platform_summary, "synthesize", synthesize)
+    assert platform_summary.main(["--env", "production"]) == 1
+    out = capsys.readouterr().out
+    assert out.index("examples/marketing_site:") < out.index("examples/platform:")
+    assert "boom: the marketing site failed" in out
+    assert "all 1 environments synthesized and compliant" in out  # the platform's production passed
