@@ -23,7 +23,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct, IConstruct
 
 from . import compliance
-from ._internal.logs import removal_policy
+from ._internal.logs import rotating_key
 from ._internal.tagging import apply_organisation_tags
 from .aurora_cluster import AuroraCluster
 from .auth_pool import AuthPool
@@ -283,13 +283,8 @@ class AlarmSet(Construct):
     # ------------------------------------------------------------------------------------------
     def _topic(self, profile: EnvironmentProfile) -> sns.Topic:
         stack = cdk.Stack.of(self)
-        self.key = kms.Key(
-            self,
-            "TopicKey",
-            description=f"Encrypts the alarm notifications of {self.node.path}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(profile.is_retained),
-            pending_window=cdk.Duration.days(30 if profile.is_retained else 7),
+        self.key = rotating_key(
+            self, "TopicKey", description=f"Encrypts the alarm notifications of {self.node.path}", retain=profile.is_retained
         )
         # CloudWatch publishes to an encrypted topic only if the key lets it create data keys.
         self.key.add_to_resource_policy(

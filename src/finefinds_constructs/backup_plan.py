@@ -13,13 +13,12 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_efs as efs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
 from . import compliance
-from ._internal.logs import removal_policy
+from ._internal.logs import removal_policy, rotating_key
 from ._internal.props import merge_props, replace_checked
 from ._internal.tagging import apply_organisation_tags
 from .errors import ConfigurationError
@@ -205,13 +204,8 @@ class BackupPlan(Construct):
         self._check_name("plan_name", self.plan_name)
         retained = profile.is_retained
 
-        self.key = kms.Key(
-            self,
-            "Key",
-            description=f"Encrypts the backup vault {vault_name} ({self.node.path})",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(retained),
-            pending_window=cdk.Duration.days(30 if retained else 7),
+        self.key = rotating_key(
+            self, "Key", description=f"Encrypts the backup vault {vault_name} ({self.node.path})", retain=retained
         )
         defaults: dict[str, Any] = dict(
             backup_vault_name=vault_name,

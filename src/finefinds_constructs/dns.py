@@ -38,7 +38,7 @@ from aws_cdk import aws_route53_targets as targets
 from constructs import Construct
 
 from . import compliance
-from ._internal.logs import log_encryption_key, removal_policy, retention
+from ._internal.logs import deletion_window, log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
 from .errors import ConfigurationError
@@ -312,7 +312,7 @@ class DnsZone(Construct):
             key_spec=kms.KeySpec.ECC_NIST_P256,
             key_usage=kms.KeyUsage.SIGN_VERIFY,
             removal_policy=removal_policy(profile.is_retained),
-            pending_window=cdk.Duration.days(30 if profile.is_retained else 7),
+            pending_window=deletion_window(profile.is_retained),
         )
         # Adds the key-policy statements Route 53 DNSSEC needs (DescribeKey, GetPublicKey, Sign
         # for this zone and account; CreateGrant for AWS resources), the key-signing key and DNSSEC.

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import compliance
-from ._internal.logs import removal_policy
+from ._internal.logs import removal_policy, rotating_key
 from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, drop_redundant_dependency
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
@@ -183,13 +183,8 @@ class SecureBucket(Construct):
         if is_log:
             props.setdefault("encryption", s3.BucketEncryption.S3_MANAGED)
         elif props.get("encryption") in (None, s3.BucketEncryption.KMS):
-            self.key = encryption_key or props.get("encryption_key") or kms.Key(
-                self,
-                "Key",
-                description=f"Encrypts the {purpose} bucket {self.node.path}",
-                enable_key_rotation=True,
-                removal_policy=removal_policy(retained),
-                pending_window=cdk.Duration.days(30 if retained else 7),
+            self.key = encryption_key or props.get("encryption_key") or rotating_key(
+                self, "Key", description=f"Encrypts the {purpose} bucket {self.node.path}", retain=retained
             )
             props["encryption"] = s3.BucketEncryption.KMS
             props["encryption_key"] = self.key

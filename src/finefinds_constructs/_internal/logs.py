@@ -1,4 +1,4 @@
-"""Log-retention and removal-policy helpers shared by the constructs."""
+"""Retention, removal-policy and customer-managed-key helpers shared by the constructs."""
 
 from __future__ import annotations
 
@@ -45,6 +45,23 @@ def removal_policy(retain: bool) -> cdk.RemovalPolicy:
     return cdk.RemovalPolicy.RETAIN if retain else cdk.RemovalPolicy.DESTROY
 
 
+def deletion_window(retain: bool) -> cdk.Duration:
+    """A KMS key's deletion waiting period: the longest (30 days) where data is kept, else the shortest."""
+    return cdk.Duration.days(30 if retain else 7)
+
+
+def rotating_key(scope: Construct, id: str, *, description: str, retain: bool) -> kms.Key:
+    """A customer-managed symmetric KMS key with yearly rotation, kept or destroyed with its data."""
+    return kms.Key(
+        scope,
+        id,
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=removal_policy(retain),
+        pending_window=deletion_window(retain),
+    )
+
+
 def log_encryption_key(scope: Construct, id: str, *, description: str, retain: bool) -> kms.Key:
     """A customer-managed KMS key (rotation on) that CloudWatch Logs may use for this account's log groups.
 
@@ -53,14 +70,7 @@ def log_encryption_key(scope: Construct, id: str, *, description: str, retain: b
     encryption context).
     """
     stack = cdk.Stack.of(scope)
-    key = kms.Key(
-        scope,
-        id,
-        description=description,
-        enable_key_rotation=True,
-        removal_policy=removal_policy(retain),
-        pending_window=cdk.Duration.days(30 if retain else 7),
-    )
+    key = rotating_key(scope, id, description=description, retain=retain)
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="AllowCloudWatchLogsOfThisAccount",

@@ -11,7 +11,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..profiles import EnvironmentProfile
-from .logs import removal_policy
+from .logs import rotating_key
 
 
 def encrypted_service_topic(
@@ -32,14 +32,7 @@ def encrypted_service_topic(
     """
     stack = cdk.Stack.of(scope)
     principals = [iam.ServicePrincipal(s) for s in services]
-    key = kms.Key(
-        scope,
-        "TopicKey",
-        description=f"Encrypts {purpose} of {scope.node.path}",
-        enable_key_rotation=True,
-        removal_policy=removal_policy(profile.is_retained),
-        pending_window=cdk.Duration.days(30 if profile.is_retained else 7),
-    )
+    key = rotating_key(scope, "TopicKey", description=f"Encrypts {purpose} of {scope.node.path}", retain=profile.is_retained)
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="AllowPublishingServicesToUseTheKey",
