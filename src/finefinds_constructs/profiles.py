@@ -62,6 +62,7 @@ __all__ = [
     "PRODUCTION",
     "PRESETS",
     "LOG_RETENTION_DAYS",
+    "environments_for",
 ]
 
 #: Retention periods CloudWatch Logs accepts, in days.
@@ -891,3 +892,51 @@ PRODUCTION = EnvironmentProfile(
 PRESETS: dict[str, EnvironmentProfile] = {
     p.name: p for p in (DEVELOPMENT, QA, SANDBOX, STAGING, PRODUCTION)
 }
+
+
+def environments_for(app: Any, settings_dir: str | Path, *, context_key: str = "env") -> dict[str, EnvironmentProfile]:
+    """The environments an app synthesizes, loaded from its settings folder.
+
+    Every ``<name>.toml`` in ``settings_dir`` (a ``cdk synth`` builds them all), or only the one
+    named with ``cdk synth -c env=<name>``. Ordered as the presets (development to production),
+    then by name.
+
+    .. code-block:: python
+
+        app = cdk.App()
+        for name, profile in profiles.environments_for(app, "env").items():
+            build_environment(app, profile)
+
+    Parameters
+    ----------
+    app : aws_cdk.App
+        The app (or any construct) whose context may name one environment.
+    settings_dir : str or pathlib.Path
+        The folder of settings files, one per environment (see :meth:`EnvironmentProfile.from_file`).
+    context_key : str, optional
+        The context key that names one environment. Default: ``"env"``.
+
+    Raises
+    ------
+    ConfigurationError
+        When the folder has no settings file, or the context names an environment it has no file
+        for (the message lists those it has); or as :meth:`EnvironmentProfile.from_file` does.
+    """
+    folder = Path(settings_dir)
+    order = list(PRESETS)
+    available = sorted((f.stem for f in folder.glob("*.toml")), key=lambda n: (order.index(n) if n in order else len(order), n))
+    if not available:
+        raise ConfigurationError(
+            "settings_dir", str(folder), "a folder with one <environment>.toml per environment",
+            fix="check the path, or add a settings file (e.g. production.toml with extends = \"production\")",
+        )
+    wanted = app.node.try_get_context(context_key)
+    if wanted is not None and wanted not in available:
+        # "prod" for "production": an abbreviation is the likeliest slip.
+        hint = next((n for n in available if n.startswith(str(wanted))), None) or closest(str(wanted), available)
+        raise ConfigurationError(
+            f"{context_key} (cdk context)", wanted, " | ".join(available),
+            fix=(f"did you mean {hint!r}? " if hint else "")
+            + f"run `cdk synth -c {context_key}=<name>` with one of those, or add {folder / f'{wanted}.toml'}",
+        )
+    return {name: EnvironmentProfile.from_file(folder / f"{name}.toml") for name in ([wanted] if wanted is not None else available)}

@@ -10,7 +10,7 @@ import pytest
 
 import background
 import support
-from finefinds_constructs import EnvironmentProfile, compliance
+from finefinds_constructs import EnvironmentProfile, compliance, profiles
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "examples" / "marketing_site"
@@ -208,7 +208,7 @@ def test_env_context_selects_one_environment():
         spec.loader.exec_module(app_module)
     finally:
         sys.path.remove(str(SITE))
-    assert app_module.selected_environments(cdk.App()) == ENVIRONMENTS
-    assert app_module.selected_environments(cdk.App(context={"env": "production"})) == ["production"]
-    with pytest.raises(ConfigurationError, match="development | production"):
-        app_module.selected_environments(cdk.App(context={"env": "staging"}))
+    assert list(profiles.environments_for(cdk.App(), app_module.ENV_DIR)) == ENVIRONMENTS
+    assert list(profiles.environments_for(cdk.App(context={"env": "production"}), app_module.ENV_DIR)) == ["production"]
+    with pytest.raises(ConfigurationError, match=r"'staging' is not allowed; allowed: development \| production"):
+        app_module.build(cdk.App(context={"env": "staging"}))

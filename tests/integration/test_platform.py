@@ -142,7 +142,7 @@ def test_unknown_environment_fails_clearly(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_app_rejects_an_unknown_env_context(monkeypatch):
+def test_app_selects_environments_by_context_and_rejects_an_unknown_one(monkeypatch):
     """`cdk synth -c env=prod` straight from examples/platform: the app itself says what is allowed."""
     import aws_cdk as cdk
 
@@ -151,10 +151,10 @@ def test_app_rejects_an_unknown_env_context(monkeypatch):
     monkeypatch.syspath_prepend(str(PLATFORM))
     import app as platform_app
 
-    assert platform_app.selected_environments(cdk.App()) == ENVIRONMENTS
-    assert platform_app.selected_environments(cdk.App(context={"env": "qa"})) == ["qa"]
-    with pytest.raises(ConfigurationError, match=r"env \(cdk context\) = 'prod' is not allowed; allowed: development \| qa"):
-        platform_app.selected_environments(cdk.App(context={"env": "prod"}))
+    assert list(profiles.environments_for(cdk.App(), platform_app.ENV_DIR)) == ENVIRONMENTS
+    assert list(profiles.environments_for(cdk.App(context={"env": "qa"}), platform_app.ENV_DIR)) == ["qa"]
+    with pytest.raises(ConfigurationError, match=r"env \(cdk context\) = 'prod' is not allowed; allowed: development \| qa \| sandbox \| staging \| production\. Fix: did you mean 'production'"):
+        platform_app.build(cdk.App(context={"env": "prod"}))
 
 
 def test_the_platform_code_hard_codes_no_arns_or_accounts():

@@ -257,3 +257,47 @@ def test_every_field_is_documented():
     for cls in (EnvironmentProfile, *[type(getattr(profiles.PRODUCTION, f.name)) for f in dataclasses.fields(EnvironmentProfile) if dataclasses.is_dataclass(getattr(profiles.PRODUCTION, f.name))]):
         for f in dataclasses.fields(cls):
             assert f.metadata.get("doc"), f"{cls.__name__}.{f.name} has no doc"
+
+
+# ------------------------------------------------------------------------------ environments_for
+def _settings_dir(tmp_path, *names):
+    for name in names:
+        (tmp_path / f"{name}.toml").write_text(f'extends = "{name if name in profiles.PRESETS else "development"}"\naccount = "123456789012"\n')
+    return tmp_path
+
+
+def test_environments_for_loads_every_settings_file_in_preset_order(tmp_path):
+    import aws_cdk as cdk
+
+    folder = _settings_dir(tmp_path, "production", "demo", "development", "qa")
+    loaded = profiles.environments_for(cdk.App(), folder)
+    assert list(loaded) == ["development", "qa", "production", "demo"]
+    assert loaded["production"].protection.deletion_protection is True
+    assert loaded["demo"].account == "123456789012"
+
+
+def test_environments_for_honours_the_env_context(tmp_path):
+    import aws_cdk as cdk
+
+    folder = _settings_dir(tmp_path, "development", "production")
+    assert list(profiles.environments_for(cdk.App(context={"env": "production"}), folder)) == ["production"]
+    assert list(profiles.environments_for(cdk.App(context={"stage": "development"}), folder, context_key="stage")) == ["development"]
+
+
+def test_environments_for_names_what_exists(tmp_path):
+    import aws_cdk as cdk
+
+    folder = _settings_dir(tmp_path, "development", "production")
+    with pytest.raises(ConfigurationError, match=r"env \(cdk context\) = 'prod' is not allowed; allowed: development \| production\. Fix: did you mean 'production'\?"):
+        profiles.environments_for(cdk.App(context={"env": "prod"}), folder)
+    with pytest.raises(ConfigurationError, match=r"settings_dir = .*empty.* is not allowed; allowed: a folder with one <environment>.toml"):
+        profiles.environments_for(cdk.App(), tmp_path / "empty")
+
+
+def test_environments_for_reports_the_bad_file(tmp_path):
+    import aws_cdk as cdk
+
+    folder = _settings_dir(tmp_path, "development")
+    (folder / "qa.toml").write_text('extends = "qa"\n[network]\nnat_gatways = 1\n')
+    with pytest.raises(ConfigurationError, match=r"qa\.toml: network\.nat_gatways .*did you mean network\.'nat_gateways'"):
+        profiles.environments_for(cdk.App(), folder)
