@@ -769,7 +769,7 @@ def _apply(base: Any, data: Mapping[str, Any], *, prefix: str) -> Any:
                 f"{prefix}{key}",
                 value,
                 f"one of the {'[' + prefix.rstrip('.') + '] ' if prefix else ''}keys: {', '.join(fields)}",
-                fix=f"did you mean {prefix}{hint!r}?" if hint else "remove the key",
+                fix=f"did you mean {(prefix + hint)!r}?" if hint else "remove the key",
             )
         annotation = hints[key]
         if dataclasses.is_dataclass(annotation):

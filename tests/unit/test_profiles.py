@@ -299,5 +299,5 @@ def test_environments_for_reports_the_bad_file(tmp_path):
 
     folder = _settings_dir(tmp_path, "development")
     (folder / "qa.toml").write_text('extends = "qa"\n[network]\nnat_gatways = 1\n')
-    with pytest.raises(ConfigurationError, match=r"qa\.toml: network\.nat_gatways .*did you mean network\.'nat_gateways'"):
+    with pytest.raises(ConfigurationError, match=r"qa\.toml: network\.nat_gatways .*did you mean 'network\.nat_gateways'"):
         profiles.environments_for(cdk.App(), folder)
