@@ -165,3 +165,16 @@ def test_python_code_blocks_run(where, source):
     }
     exec(compile(source, where, "exec"), namespace)  # noqa: S102 - the docs' own snippets
     app.synth()  # and what they build synthesizes
+
+
+def test_the_profiles_page_quotes_the_real_error(tmp_path):
+    """The example error on docs/profiles.rst is what the library says for that settings file."""
+    page = (ROOT / "docs" / "profiles.rst").read_text()
+    quoted = re.search(r"for example::\n\n(   env/production\.toml: .*?)\n\n", page, re.S).group(1)
+    (tmp_path / "env").mkdir()
+    settings = tmp_path / "env" / "production.toml"
+    settings.write_text('extends = "production"\n[network]\nnat_gateway = 2\n')
+    with pytest.raises(finefinds_constructs.ConfigurationError) as error:
+        finefinds_constructs.EnvironmentProfile.from_file(settings)
+    actual = str(error.value).replace(str(tmp_path) + "/", "")
+    assert " ".join(quoted.split()) == actual
