@@ -141,7 +141,8 @@ _running_lock = threading.Lock()
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     """``subprocess.run(cmd, **kwargs)``, stoppable by ``cleanup``."""
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs) as proc:
+    # No stdin: nothing here may wait for input (cfn-lint reads a template from stdin when it has no files).
+    with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs) as proc:
         with _running_lock:
             _running.add(proc)
         try:
