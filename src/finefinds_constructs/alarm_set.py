@@ -28,6 +28,7 @@ from ._internal.tagging import apply_organisation_tags
 from .aurora_cluster import AuroraCluster
 from .auth_pool import AuthPool
 from .cdn_bucket import CdnBucket
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .fargate_web_service import FargateWebService
 from .profiles import EnvironmentProfile
@@ -132,10 +133,7 @@ class AlarmSet(Construct):
         dashboard_name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         settings = profile.alarms
         self._period = cdk.Duration.seconds(max(60, settings.period_seconds))

@@ -21,6 +21,7 @@ from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
 from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 from .secure_bucket import ABORT_MULTIPART_DAYS, SecureBucket
@@ -131,10 +132,7 @@ class AuditTrail(Construct):
         trail_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         audit = profile.audit
         if not audit.enabled:

@@ -15,6 +15,7 @@ from . import compliance
 from ._internal.logs import removal_policy
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -145,10 +146,7 @@ class AuthPool(Construct):
         client_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         callbacks = self._check_urls("callback_urls", callback_urls, required=True)
         logouts = self._check_urls("logout_urls", logout_urls, required=False)

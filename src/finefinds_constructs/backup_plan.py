@@ -21,6 +21,7 @@ from . import compliance
 from ._internal.logs import removal_policy, rotating_key
 from ._internal.props import merge_props, replace_checked
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import BackupSettings, EnvironmentProfile
 
@@ -159,10 +160,7 @@ class BackupPlan(Construct):
         vault_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         if not profile.backup.enabled:
             raise ConfigurationError(

@@ -22,8 +22,6 @@ from the profile, grants in a customer-managed policy instead of an inline one.
 
 from __future__ import annotations
 
-from typing import Any
-
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -31,18 +29,10 @@ from constructs import Construct
 
 from ._internal import logs as _logs
 from ._internal.iam import ManagedPolicyRole
-from .errors import ConfigurationError
+from ._internal.validation import require_profile
 from .profiles import EnvironmentProfile
 
 __all__ = ["ManagedPolicyRole", "log_encryption_key", "log_retention", "removal_policy"]
-
-
-def _require_profile(profile: Any) -> EnvironmentProfile:
-    if not isinstance(profile, EnvironmentProfile):
-        raise ConfigurationError(
-            "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-        )
-    return profile
 
 
 def log_retention(profile: EnvironmentProfile) -> logs.RetentionDays:
@@ -53,7 +43,7 @@ def log_retention(profile: EnvironmentProfile) -> logs.RetentionDays:
     profile : EnvironmentProfile
         The environment profile; required.
     """
-    return _logs.retention(_require_profile(profile).protection.log_retention_days)
+    return _logs.retention(require_profile(profile).protection.log_retention_days)
 
 
 def removal_policy(profile: EnvironmentProfile) -> cdk.RemovalPolicy:
@@ -64,7 +54,7 @@ def removal_policy(profile: EnvironmentProfile) -> cdk.RemovalPolicy:
     profile : EnvironmentProfile
         The environment profile; required.
     """
-    return _logs.removal_policy(_require_profile(profile).is_retained)
+    return _logs.removal_policy(require_profile(profile).is_retained)
 
 
 def log_encryption_key(scope: Construct, id: str, *, profile: EnvironmentProfile, description: str) -> kms.Key:
@@ -85,4 +75,4 @@ def log_encryption_key(scope: Construct, id: str, *, profile: EnvironmentProfile
     description : str
         The key's description, e.g. what writes the logs.
     """
-    return _logs.log_encryption_key(scope, id, description=description, retain=_require_profile(profile).is_retained)
+    return _logs.log_encryption_key(scope, id, description=description, retain=require_profile(profile).is_retained)

@@ -17,6 +17,7 @@ from constructs import Construct
 from . import compliance
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 from .secure_bucket import SecureBucket
@@ -148,10 +149,7 @@ class CdnBucket(Construct):
         distribution_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         domains = self._check_domain(certificate, domain_names)
         self._check_web_acl(profile, web_acl_arn)

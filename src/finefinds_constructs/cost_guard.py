@@ -19,6 +19,7 @@ from . import compliance
 from ._internal.props import replace_checked
 from ._internal.tagging import apply_organisation_tags
 from ._internal.topics import encrypted_service_topic
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -136,10 +137,7 @@ class CostGuard(Construct):
         config_recorder: config.CfnConfigurationRecorder | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         overrides: dict[str, Any] = {
             k: v

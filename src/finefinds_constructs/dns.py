@@ -41,6 +41,7 @@ from . import compliance
 from ._internal.logs import deletion_window, log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -62,13 +63,6 @@ _ENFORCED_CERTIFICATE = {
     "subject_alternative_names": "use the subject_alternative_names= argument",
     "validation": "Certificates validates by DNS, through zone= when given",
 }
-
-
-def _check_profile(profile: Any) -> None:
-    if not isinstance(profile, EnvironmentProfile):
-        raise ConfigurationError(
-            "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-        )
 
 
 def _in_zone(name: str, zone_name: str) -> bool:
@@ -163,7 +157,7 @@ class DnsZone(Construct):
         zone_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        _check_profile(profile)
+        require_profile(profile)
         self.profile = profile
         self.zone_name = self._zone_name(profile, zone_name)
         zone_id = self._zone_id(profile, existing_zone_id)
@@ -490,7 +484,7 @@ class Certificates(Construct):
         certificate_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        _check_profile(profile)
+        require_profile(profile)
         self.profile = profile
         hosted_zone, zone_name = self._zone(zone)
         self.zone = hosted_zone

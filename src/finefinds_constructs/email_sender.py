@@ -17,6 +17,7 @@ from . import compliance
 from ._internal.logs import removal_policy
 from ._internal.tagging import apply_organisation_tags
 from ._internal.topics import encrypted_service_topic
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -131,10 +132,7 @@ class EmailSender(Construct):
         events: tuple[ses.EmailSendingEvent, ...] | list[ses.EmailSendingEvent] = EVENTS,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         self._check_domain(domain_name)
         self._check_subdomain(mail_from_subdomain, domain_name)

@@ -10,6 +10,7 @@ from constructs import Construct
 from . import compliance
 from ._internal.regions import availability_zone_context_key
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -39,8 +40,7 @@ class EnvironmentStack(cdk.Stack):
     """
 
     def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs: Any) -> None:
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError("profile", type(profile).__name__, "an EnvironmentProfile")
+        require_profile(profile)
         kwargs.setdefault("env", cdk.Environment(account=profile.account, region=profile.region))
         super().__init__(scope, id, **kwargs)
         self.profile = profile

@@ -23,6 +23,7 @@ from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props, replace_checked
 from ._internal.regions import CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 from .secure_bucket import SecureBucket
@@ -360,10 +361,7 @@ class FargateWebService(Construct):
         user: Any,
         writable_paths: Any,
     ) -> None:
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         if not isinstance(vpc, SecureVpc) and not _looks_like(vpc, "vpc_id", "select_subnets"):
             raise ConfigurationError("vpc", type(vpc).__name__, "an ec2.IVpc or a SecureVpc", fix="pass network.vpc")
         if not isinstance(image, ecs.ContainerImage):

@@ -18,6 +18,7 @@ from ._internal.network import allow_from
 from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -140,10 +141,7 @@ class RedisCache(Construct):
         cache_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         settings = profile.cache
         retained = profile.is_retained

@@ -15,6 +15,7 @@ from ._internal.logs import removal_policy, rotating_key
 from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, drop_redundant_dependency
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -129,10 +130,7 @@ class SecureBucket(Construct):
         bucket_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         if purpose not in PURPOSES:
             raise ConfigurationError(
                 "purpose", purpose, " | ".join(repr(p) for p in PURPOSES), fix="pick the purpose the bucket serves", source=self.node.path

@@ -18,6 +18,7 @@ from ._internal.providers import RESTRICT_DEFAULT_SG_PROVIDER, drop_redundant_de
 from ._internal.props import merge_props, replace_checked
 from ._internal.tagging import apply_organisation_tags
 from .environment_stack import require_pinned_availability_zones
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -117,10 +118,7 @@ class SecureVpc(Construct):
         vpc_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         require_pinned_availability_zones(self, profile)
         azs = self._select_azs(profile, max_azs)

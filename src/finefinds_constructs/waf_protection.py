@@ -19,6 +19,7 @@ from . import compliance
 from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import closest, merge_props
 from ._internal.tagging import apply_organisation_tags
+from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -191,10 +192,7 @@ class WafProtection(Construct):
         web_acl_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if not isinstance(profile, EnvironmentProfile):
-            raise ConfigurationError(
-                "profile", type(profile).__name__, "an EnvironmentProfile", fix="pass profiles.PRODUCTION or a loaded profile"
-            )
+        require_profile(profile)
         self.profile = profile
         self.web_acl_scope = self._check_scope(web_acl_scope)
         waf = profile.waf
