@@ -587,24 +587,40 @@ def _skip_checkov(target: IConstruct, ack: Acknowledgement) -> None:
     resource.add_metadata("checkov", {"skip": [*skips, {"id": ack.rule, "comment": ack.reason}]})
 
 
-def enable(scope: IConstruct, *, packs: Sequence[str] = tuple(PACKS), verbose: bool = False) -> None:
-    """Attach the cdk-nag rule packs to ``scope`` so synthesis fails on unacknowledged findings.
+def enable(
+    scope: IConstruct,
+    *,
+    packs: Sequence[str] = tuple(PACKS),
+    deploy_readiness: bool = True,
+    verbose: bool = False,
+) -> None:
+    """Attach the cdk-nag rule packs and the deploy-readiness check to ``scope``.
+
+    Synthesis then fails on any finding that is not acknowledged: a cdk-nag rule, or a
+    deploy-readiness rule (:mod:`finefinds_constructs.readiness`: traps that pass every linter
+    but fail to deploy, tear down or run in a real account), over every resource of the app,
+    the team's own included.
 
     Parameters
     ----------
     scope : constructs.IConstruct
-        Usually the ``cdk.App``; a stage or stack limits the checks to it.
+        Usually the ``cdk.App``; a stage limits the checks to it.
     packs : Sequence[str], optional
         Pack names from :data:`PACKS`. Default: all four.
+    deploy_readiness : bool, optional
+        Attach :class:`~finefinds_constructs.readiness.DeployReadinessChecks`. Default: ``True``.
     verbose : bool, optional
         Ask cdk-nag for the rules' longer explanations. Default: ``False``.
     """
     from .errors import ConfigurationError
+    from .readiness import DeployReadinessChecks
 
     for name in packs:
         if name not in PACKS:
             raise ConfigurationError("packs", name, " | ".join(PACKS), fix="name one of the supported packs")
         cdk.Validations.of(scope).add_plugins(PACKS[name](scope, verbose=verbose))
+    if deploy_readiness:
+        cdk.Validations.of(scope).add_plugins(DeployReadinessChecks())
 
 
 @dataclass(frozen=True)
