@@ -14,6 +14,8 @@ DEPS = [
     "aws-cdk-lib>=2.275.0,<3",
     "constructs>=10,<11",
     "cdk-nag>=3.0.2,<4",
+    # cfn-guard and AWS Control Tower's proactive-control Guard rules, as a CDK validation plugin.
+    "cdklabs.cdk-validator-cfnguard>=0.0.62,<0.1",
     # tomllib is in the standard library from 3.11; 3.10 reads settings files with tomli.
     'tomli>=2.0; python_version < "3.11"',
 ]

@@ -80,7 +80,7 @@ def synthesize(
         stack = EnvironmentStack(app, f"{name}-{preset}", profile=profile)
         build(stack, profile)
         stacks[preset] = stack
-    compliance.enable(app)
+    compliance.enable(app, control_tower=False)
     result = Synthesized(outdir=outdir, stacks=stacks)
     try:
         app.synth()

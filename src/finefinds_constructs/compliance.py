@@ -112,7 +112,13 @@ def _provider_skips(construct: str, provider: str, what: str) -> list[Acknowledg
     )
     return [
         Acknowledgement(check, construct, f"~/{provider}/Handler", reason, control)
-        for check, control in (("CKV_AWS_115", "Lambda.5"), ("CKV_AWS_116", "n/a"), ("CKV_AWS_117", "Lambda.3"))
+        for check, control in (
+            ("CKV_AWS_115", "Lambda.5"),
+            ("CKV_AWS_116", "n/a"),
+            ("CKV_AWS_117", "Lambda.3"),
+            # Control Tower's "Lambda in a VPC": the handler calls only AWS APIs, at deploy time.
+            ("ControlTower::CT.LAMBDA.PR.3", "Lambda.3"),
+        )
     ]
 
 
@@ -128,6 +134,19 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "AWS lookup and is deterministic; aws-cdk-lib acknowledges the same rule itself on stacks whose "
         "zones come from stack.availability_zones. The zones are validated against the region.",
         "n/a",
+    ),
+    # aws-cdk-lib adds these providers to a stack with cross_region_references while it prepares
+    # the app, after every constructor ran: they are acknowledged when the gate runs
+    # (apply_late_acknowledgements), on those handlers only.
+    Acknowledgement(
+        "ControlTower::CT.LAMBDA.PR.3",
+        "EnvironmentStack[late]",
+        "~/Custom::CrossRegionExport*CustomResourceProvider/Handler",
+        "aws-cdk-lib's own cross-region reference provider: it writes and reads the SSM parameters that "
+        "carry references between this environment's stacks in two regions, only while CloudFormation "
+        "deploys them, and calls nothing but the SSM API. It handles no application data; placing it in a "
+        "VPC would add NAT or endpoint dependencies to a deploy-time hook without protecting anything.",
+        "Lambda.3",
     ),
     # ---------------------------------------------------------------- SecureVpc
     *_same_reason(
@@ -371,6 +390,41 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "scoped to the source bucket and account; reads of it can be audited with CloudTrail S3 data events.",
         "S3.9",
     ),
+    *(
+        Acknowledgement(
+            rule,
+            "SecureBucket[logs]",
+            "Bucket/Resource",
+            reason,
+            "S3.17" if rule.endswith("PR.10") else "S3.9",
+        )
+        for rule, reason in (
+            (
+                "ControlTower::CT.S3.PR.10",
+                "Applied only to purpose='logs' buckets: S3 server access logs and CloudFront standard logs "
+                "are delivered only to buckets whose default encryption is SSE-S3, so SSE-KMS would stop log "
+                "delivery. The bucket is encrypted at rest with SSE-S3 (AES-256), private and TLS-only.",
+            ),
+            (
+                "ControlTower::CT.S3.PR.2",
+                "Applied only to purpose='logs' buckets, the destination of access logs: logging one into "
+                "itself loops, and into another bucket only moves the finding one bucket further.",
+            ),
+        )
+    ),
+    Acknowledgement(
+        "ControlTower::CT.S3.PR.9",
+        "SecureBucket[no-object-lock]",
+        "Bucket/Resource",
+        "Object Lock cannot be turned off once on, and a bucket with it cannot receive server access logs "
+        "(S3 refuses it as a logging destination); with a default retention it would also stop a "
+        "destroyable environment's bucket from being emptied and deleted. Objects are protected instead by "
+        "versioning (overwrites and deletes are recoverable for the noncurrent-version period), TLS-only "
+        "private access, and, for the audit bucket, a bucket policy that denies deleting any object or "
+        "version. A team that needs WORM retention passes bucket_props={'object_lock_enabled': True, ...}; "
+        "this acknowledgement is then not applied.",
+        "S3.15",
+    ),
     *_provider_skips("SecureBucket[auto-delete]", AUTO_DELETE_OBJECTS_PROVIDER, "empties a bucket of a destroyable environment before deletion"),
     Acknowledgement(
         "CKV_AWS_18",
@@ -563,6 +617,23 @@ def apply_acknowledgements(construct: IConstruct, construct_type: str, values: M
                 cdk.Validations.of(target).acknowledge(cdk.Acknowledgment(id=rule, reason=ack.reason))
 
 
+def apply_late_acknowledgements(root: IConstruct) -> None:
+    """Apply the entries for what aws-cdk-lib adds while it prepares the app (``EnvironmentStack[late]``).
+
+    The cross-region reference providers appear only after every constructor ran, so the gate's
+    plugins call this when they run, for every :class:`~finefinds_constructs.EnvironmentStack`.
+    """
+    from .environment_stack import EnvironmentStack
+
+    todo = list(root.node.children)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, EnvironmentStack):
+            apply_acknowledgements(node, "EnvironmentStack[late]")
+        elif isinstance(node, cdk.Stage):
+            todo.extend(node.node.children)
+
+
 def _matching(construct: IConstruct, stack: cdk.Stack, pattern: str) -> list[IConstruct]:
     """Constructs whose path relative to ``construct`` matches ``pattern``.
 
@@ -592,14 +663,17 @@ def enable(
     *,
     packs: Sequence[str] = tuple(PACKS),
     deploy_readiness: bool = True,
+    control_tower: bool = True,
+    disabled_controls: Sequence[str] = (),
     verbose: bool = False,
 ) -> None:
-    """Attach the cdk-nag rule packs and the deploy-readiness check to ``scope``.
+    """Attach the cdk-nag rule packs, the deploy-readiness check and Control Tower's controls.
 
     Synthesis then fails on any finding that is not acknowledged: a cdk-nag rule, or a
     deploy-readiness rule (:mod:`finefinds_constructs.readiness`: traps that pass every linter
-    but fail to deploy, tear down or run in a real account), over every resource of the app,
-    the team's own included.
+    but fail to deploy, tear down or run in a real account), or an AWS Control Tower proactive
+    control (:mod:`finefinds_constructs.control_tower`, the Guard rules Control Tower runs as
+    CloudFormation hooks), over every resource of the app, the team's own included.
 
     Parameters
     ----------
@@ -609,6 +683,11 @@ def enable(
         Pack names from :data:`PACKS`. Default: all four.
     deploy_readiness : bool, optional
         Attach :class:`~finefinds_constructs.readiness.DeployReadinessChecks`. Default: ``True``.
+    control_tower : bool, optional
+        Attach :class:`~finefinds_constructs.control_tower.ControlTowerChecks`. Default: ``True``.
+    disabled_controls : Sequence[str], optional
+        Control Tower rule names (``"ct-s3-pr-9"``) not run anywhere in the app, for controls your
+        Control Tower environment does not enable. Default: none.
     verbose : bool, optional
         Ask cdk-nag for the rules' longer explanations. Default: ``False``.
     """
@@ -621,6 +700,10 @@ def enable(
         cdk.Validations.of(scope).add_plugins(PACKS[name](scope, verbose=verbose))
     if deploy_readiness:
         cdk.Validations.of(scope).add_plugins(DeployReadinessChecks())
+    if control_tower:
+        from .control_tower import ControlTowerChecks
+
+        cdk.Validations.of(scope).add_plugins(ControlTowerChecks(disabled_controls=disabled_controls))
 
 
 @dataclass(frozen=True)

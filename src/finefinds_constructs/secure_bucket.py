@@ -197,11 +197,14 @@ class SecureBucket(Construct):
             props["server_access_logs_prefix"] = server_access_logs_prefix or f"s3/{id}/"
 
         self.bucket = s3.Bucket(self, "Bucket", **props)
+        self._send_events_to_eventbridge()
         if props.get("auto_delete_objects"):
             drop_redundant_dependency(self, AUTO_DELETE_OBJECTS_PROVIDER)
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "SecureBucket")
+        if not props.get("object_lock_enabled"):
+            compliance.apply_acknowledgements(self, "SecureBucket[no-object-lock]")
         if not props.get("replication_rules"):
             compliance.apply_acknowledgements(self, "SecureBucket[unreplicated]")
         if is_log:
@@ -210,6 +213,21 @@ class SecureBucket(Construct):
             compliance.apply_acknowledgements(self, "SecureBucket[auto-delete]")
 
     # ------------------------------------------------------------------------------------------
+    def _send_events_to_eventbridge(self) -> None:
+        """Publish the bucket's object events to EventBridge (Control Tower's CT.S3.PR.4).
+
+        Set on the CloudFormation resource, not with ``event_bridge_enabled``: aws-cdk-lib would add
+        its notifications custom resource (a Lambda function) for what the bucket's own
+        ``NotificationConfiguration`` property does. Events of AWS services on the default bus cost
+        nothing; they are there for a team's rules (malware scans, audits).
+        """
+        cfn = self.bucket.node.default_child
+        assert isinstance(cfn, s3.CfnBucket)
+        if cfn.notification_configuration is None:
+            cfn.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+            )
+
     def _check_encryption(self, props: Mapping[str, Any], is_log: bool) -> None:
         encryption = props.get("encryption")
         if encryption == s3.BucketEncryption.UNENCRYPTED:

@@ -50,9 +50,31 @@ def deletion_window(retain: bool) -> cdk.Duration:
     return cdk.Duration.days(30 if retain else 7)
 
 
+def deny_grants_except_for_aws_services(key: kms.Key) -> None:
+    """Key-policy statement: only AWS services, for AWS resources, may create grants on ``key``.
+
+    Grants are the one way to delegate a key's use outside its policy; services (RDS, EBS, Secrets
+    Manager, ...) create them on a caller's behalf with ``kms:GrantIsForAWSResource``. This is the
+    statement Control Tower's proactive control CT.KMS.PR.3 asks for.
+    """
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyGrantsExceptForAwsServices",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:CreateGrant"],
+            resources=["*"],  # in a key policy, "*" means this key
+            conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+        )
+    )
+
+
 def rotating_key(scope: Construct, id: str, *, description: str, retain: bool) -> kms.Key:
-    """A customer-managed symmetric KMS key with yearly rotation, kept or destroyed with its data."""
-    return kms.Key(
+    """A customer-managed symmetric KMS key with yearly rotation, kept or destroyed with its data.
+
+    Only AWS services may create grants on it (:func:`deny_grants_except_for_aws_services`).
+    """
+    key = kms.Key(
         scope,
         id,
         description=description,
@@ -60,6 +82,8 @@ def rotating_key(scope: Construct, id: str, *, description: str, retain: bool) -
         removal_policy=removal_policy(retain),
         pending_window=deletion_window(retain),
     )
+    deny_grants_except_for_aws_services(key)
+    return key
 
 
 def log_encryption_key(scope: Construct, id: str, *, description: str, retain: bool) -> kms.Key:
