@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from . import config_recorder_order
+from . import access_log_destination, config_recorder_order
 
 RULES = (
     config_recorder_order.RULE,
+    access_log_destination.RULE,
 )
