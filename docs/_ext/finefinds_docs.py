@@ -9,6 +9,8 @@
     synthesized templates (the snapshots the test suite keeps equal to a fresh synth).
 ``.. environment-differences::``
     The settings whose values differ between the presets.
+``.. readiness-rules::``
+    The deploy-readiness rules: id, the trap in AWS, the fix.
 """
 
 from __future__ import annotations
@@ -113,6 +115,15 @@ class ComplianceMatrix(Directive):
         if not rows:
             return [nodes.paragraph(text="No acknowledgements: every finding is fixed.")]
         return [_table(header, rows, "compliance-matrix")]
+
+
+class ReadinessRules(Directive):
+    def run(self) -> list[nodes.Node]:
+        from finefinds_constructs import readiness
+
+        _depends_on(self, *sorted((SRC / "readiness" / "rules").glob("*.py")))
+        rows = [[rule.id, rule.trap, rule.fix] for rule in readiness.RULES]
+        return [_table(["rule", "what fails in AWS", "fix"], rows, "readiness-rules")]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -299,4 +310,5 @@ def setup(app):  # noqa: D103 - Sphinx hook
     app.add_directive("platform-diagram", PlatformDiagram)
     app.add_directive("environment-differences", EnvironmentDifferences)
     app.add_directive("construct-alarms", ConstructAlarms)
+    app.add_directive("readiness-rules", ReadinessRules)
     return {"version": "1", "parallel_read_safe": True}
