@@ -160,3 +160,138 @@ def test_access_logs_to_a_bucket_s3_cannot_deliver_to_is_a_violation(destination
 
 def test_access_logs_to_an_sse_s3_bucket_without_object_lock_are_not():
     assert violations("AccessLogDestination", _buckets(SSE_S3)) == []
+
+
+# --------------------------------------------------------------------------------- EdgeResourcesInUsEast1
+EDGE_ENV = {"Edge": ("111111111111", "eu-west-1")}
+
+
+def test_a_cloudfront_web_acl_outside_us_east_1_is_a_violation():
+    acl = {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "CLOUDFRONT"}}
+    (violation,) = violations("EdgeResourcesInUsEast1", {"Edge": {"Resources": {"Acl": acl}}}, environments=EDGE_ENV)
+    assert violation.message == "a CLOUDFRONT-scope web ACL in a stack in eu-west-1"
+    assert violations("EdgeResourcesInUsEast1", {"Edge": {"Resources": {"Acl": acl}}}, environments={"Edge": ("111111111111", "us-east-1")}) == []
+
+
+def test_a_distribution_with_a_certificate_from_another_region_or_a_regional_acl_is_a_violation():
+    templates = {
+        "Certs": {
+            "Resources": {"Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {"DomainName": "shop.example.com"}}},
+            "Outputs": {"CertArn": {"Value": {"Ref": "Cert"}, "Export": {"Name": "Certs:CertArn"}}},
+        },
+        "Edge": {
+            "Resources": {
+                "Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "REGIONAL"}},
+                "Cdn": {
+                    "Type": "AWS::CloudFront::Distribution",
+                    "Properties": {
+                        "DistributionConfig": {
+                            "ViewerCertificate": {"AcmCertificateArn": {"Fn::ImportValue": "Certs:CertArn"}},
+                            "WebACLId": {"Fn::GetAtt": ["Acl", "Arn"]},
+                        }
+                    },
+                },
+            }
+        },
+    }
+    envs = {"Certs": ("111111111111", "eu-west-1"), "Edge": ("111111111111", "us-east-1")}
+    found = sorted(v.message for v in violations("EdgeResourcesInUsEast1", templates, environments=envs))
+    assert found == ["its certificate Certs/Cert is issued in eu-west-1", "its web ACL Edge/Acl has the REGIONAL scope"]
+    envs["Certs"] = ("111111111111", "us-east-1")
+    templates["Edge"]["Resources"]["Acl"]["Properties"]["Scope"] = "CLOUDFRONT"
+    assert violations("EdgeResourcesInUsEast1", templates, environments=envs) == []
+
+
+def test_a_query_log_group_outside_us_east_1_is_a_violation():
+    resources = {
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {}},
+        "Zone": {"Type": "AWS::Route53::HostedZone", "Properties": {"QueryLoggingConfig": {"CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["Logs", "Arn"]}}}},
+    }
+    (violation,) = violations("EdgeResourcesInUsEast1", {"Dns": {"Resources": resources}}, environments={"Dns": ("1", "eu-west-1")})
+    assert violation.where == "Dns/Zone"
+
+
+# --------------------------------------------------------------------------------- RetainedDataDeletedKey
+def _retained_bucket(key_policy: str) -> dict:
+    return {
+        "S": {
+            "Resources": {
+                "Key": {"Type": "AWS::KMS::Key", "DeletionPolicy": key_policy, "Properties": {}},
+                "Bucket": {
+                    "Type": "AWS::S3::Bucket",
+                    "DeletionPolicy": "Retain",
+                    "Properties": {"BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}}}]}},
+                },
+            }
+        }
+    }
+
+
+def test_retained_data_under_a_key_deleted_with_the_stack_is_a_violation():
+    (violation,) = violations("RetainedDataDeletedKey", _retained_bucket("Delete"))
+    assert violation.where == "S/Bucket" and "encrypted with S/Key, which is deleted" in violation.message
+
+
+def test_retained_data_under_a_retained_key_is_not():
+    assert violations("RetainedDataDeletedKey", _retained_bucket("Retain")) == []
+
+
+# --------------------------------------------------------------------------------- LogGroupKeyPolicy
+def _encrypted_log_group(statements: list) -> dict:
+    return {
+        "S": {
+            "Resources": {
+                "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": statements}}},
+                "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
+            }
+        }
+    }
+
+
+ROOT_ONLY = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "kms:*", "Resource": "*"}
+LOGS = {
+    "Effect": "Allow",
+    "Principal": {"Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}},
+    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+    "Resource": "*",
+}
+
+
+def test_a_log_group_whose_key_does_not_admit_cloudwatch_logs_is_a_violation():
+    (violation,) = violations("LogGroupKeyPolicy", _encrypted_log_group([ROOT_ONLY]))
+    assert violation.where == "S/Logs"
+
+
+def test_a_log_group_whose_key_admits_cloudwatch_logs_is_not():
+    assert violations("LogGroupKeyPolicy", _encrypted_log_group([ROOT_ONLY, LOGS])) == []
+
+
+# --------------------------------------------------------------------------------- TopicKeyAdmitsPublishers
+def _alarm_topic(key_id, statements: list | None = None) -> dict:
+    resources = {
+        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": key_id}},
+        "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmActions": [{"Ref": "Topic"}]}},
+    }
+    if statements is not None:
+        resources["Key"] = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": statements}}}
+    return {"S": {"Resources": resources}}
+
+
+CLOUDWATCH = {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    "topic, expected",
+    [
+        (_alarm_topic("alias/aws/sns"), "encrypted with the AWS managed key alias/aws/sns"),
+        (_alarm_topic({"Ref": "Key"}, [ROOT_ONLY]), "its key S/Key does not admit cloudwatch.amazonaws.com"),
+    ],
+    ids=["aws-managed-key", "key-without-cloudwatch"],
+)
+def test_alarms_publishing_to_a_topic_whose_key_refuses_cloudwatch_is_a_violation(topic, expected):
+    (violation,) = violations("TopicKeyAdmitsPublishers", topic)
+    assert violation.where == "S/Topic" and expected in violation.message
+
+
+def test_alarms_publishing_to_a_topic_whose_key_admits_cloudwatch_is_not():
+    assert violations("TopicKeyAdmitsPublishers", _alarm_topic({"Ref": "Key"}, [ROOT_ONLY, CLOUDWATCH])) == []

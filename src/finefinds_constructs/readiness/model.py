@@ -49,7 +49,7 @@ def references(value: Any) -> set[str]:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Stack:
     """One template, with the account and region its stack deploys to (None: agnostic)."""
 
@@ -64,13 +64,19 @@ class Stack:
         return f"{self.account or '<any account>'}/{self.region or '<any region>'}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Resource:
-    """One resource of one template."""
+    """One resource of one template (equal to another view of the same stack and logical id)."""
 
     stack: Stack
     logical_id: str
     body: Mapping[str, Any]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Resource) and (self.stack.name, self.logical_id) == (other.stack.name, other.logical_id)
+
+    def __hash__(self) -> int:
+        return hash((self.stack.name, self.logical_id))
 
     @property
     def type(self) -> str:
@@ -165,6 +171,32 @@ class Templates:
     def resource(self, stack: Stack, logical_id: str) -> Resource | None:
         body = (stack.template.get("Resources") or {}).get(logical_id)
         return Resource(stack, logical_id, body) if body is not None else None
+
+    def exports(self) -> dict[str, Resource]:
+        """Export name → the resource a stack exports (a Ref or Fn::GetAtt of it), across the app."""
+        found: dict[str, Resource] = {}
+        for stack in self.stacks:
+            for output in (stack.template.get("Outputs") or {}).values():
+                name = (output.get("Export") or {}).get("Name")
+                target = references(output.get("Value"))
+                if isinstance(name, str) and len(target) == 1:
+                    resource = self.resource(stack, next(iter(target)))
+                    if resource is not None:
+                        found[name] = resource
+        return found
+
+    def target(self, resource: Resource, value: Any, exports: Mapping[str, Resource] | None = None) -> Resource | None:
+        """The app's resource that ``value`` (a property of ``resource``) names: a Ref or Fn::GetAtt in its
+        stack, or an Fn::ImportValue of another stack's export. None for literals and anything else."""
+        if not isinstance(value, Mapping) or len(value) != 1:
+            return None
+        if "Ref" in value or "Fn::GetAtt" in value:
+            (logical_id,) = references(value) or {""}
+            return self.resource(resource.stack, logical_id) if logical_id else None
+        name = value.get("Fn::ImportValue")
+        if isinstance(name, str):
+            return (self.exports() if exports is None else exports).get(name)
+        return None
 
     def needs(self, resource: Resource, logical_id: str) -> bool:
         """Whether ``resource`` waits for ``logical_id`` (of its stack), directly or transitively."""

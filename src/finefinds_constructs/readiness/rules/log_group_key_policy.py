@@ -1,0 +1,53 @@
+"""An encrypted log group's key must let CloudWatch Logs use it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .. import Rule
+from ..model import Resource, Templates
+
+_USES = ("kms:*", "kms:Encrypt*", "kms:Encrypt", "kms:GenerateDataKey*", "kms:GenerateDataKey")
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _admits_logs(key: Resource) -> bool:
+    statements = _as_list(key.get("KeyPolicy", "Statement", default=[]) or [])
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        service = json.dumps((statement.get("Principal") or {}).get("Service") if isinstance(statement.get("Principal"), dict) else None)
+        actions = {a for a in _as_list(statement.get("Action", [])) if isinstance(a, str)}
+        if "logs." in service and "amazonaws.com" in service and actions & set(_USES):
+            return True
+    return False
+
+
+def _check(templates: Templates) -> Iterator[tuple]:
+    exports = templates.exports()
+    for group in templates.resources("AWS::Logs::LogGroup"):
+        key = templates.target(group, group.get("KmsKeyId"), exports)
+        if key is not None and key.type == "AWS::KMS::Key" and not _admits_logs(key):
+            yield group, f"encrypted with {key}, whose key policy does not admit the CloudWatch Logs service principal"
+
+
+RULE = Rule(
+    name="LogGroupKeyPolicy",
+    trap=(
+        "CloudWatch Logs encrypts a log group with its KMS key on the group's behalf, as the service principal "
+        "logs.<region>.amazonaws.com: unless the key policy allows that principal kms:Encrypt*/GenerateDataKey*, "
+        "creating the log group fails ('The specified KMS key does not exist or is not allowed to be used'). "
+        "IAM permissions of the account do not help (CloudWatch Logs user guide, 'Encrypt log data using AWS KMS')."
+    ),
+    fix=(
+        "Add a key-policy statement for Service logs.<region>.amazonaws.com with kms:Encrypt*, kms:Decrypt*, "
+        "kms:ReEncrypt*, kms:GenerateDataKey* and kms:Describe*, conditioned on the log group ARN (the "
+        "library's log_encryption_key does)."
+    ),
+    check=_check,
+)

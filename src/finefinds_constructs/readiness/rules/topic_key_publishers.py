@@ -1,0 +1,85 @@
+"""An encrypted SNS topic's key must let the AWS services that publish to it use it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .. import Rule
+from ..model import Resource, Templates
+
+TOPIC = "AWS::SNS::Topic"
+_ALARMS = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+
+
+def _publishers(templates: Templates) -> Iterator[tuple[Resource, Any, str]]:
+    """(source, topic value, the service principal that publishes) for each AWS service notification."""
+    for alarm in templates.resources(*_ALARMS):
+        for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+            actions = alarm.get(key, default=[])
+            for action in actions if isinstance(actions, list) else []:
+                yield alarm, action, "cloudwatch.amazonaws.com"
+    for budget in templates.resources("AWS::Budgets::Budget"):
+        for notification in budget.get("NotificationsWithSubscribers", default=[]) or []:
+            for subscriber in (notification or {}).get("Subscribers") or []:
+                if isinstance(subscriber, Mapping) and subscriber.get("SubscriptionType") == "SNS":
+                    yield budget, subscriber.get("Address"), "budgets.amazonaws.com"
+    for subscription in templates.resources("AWS::CE::AnomalySubscription"):
+        for subscriber in subscription.get("Subscribers", default=[]) or []:
+            if isinstance(subscriber, Mapping) and subscriber.get("Type") == "SNS":
+                yield subscription, subscriber.get("Address"), "costalerts.amazonaws.com"
+    for rule in templates.resources("AWS::Events::Rule"):
+        for target in rule.get("Targets", default=[]) or []:
+            if isinstance(target, Mapping):
+                yield rule, target.get("Arn"), "events.amazonaws.com"
+
+
+def _admits(key: Resource, service: str) -> bool:
+    statements = key.get("KeyPolicy", "Statement", default=[]) or []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        services = json.dumps(principal.get("Service") if isinstance(principal, dict) else None)
+        actions = statement.get("Action", [])
+        actions = {a for a in (actions if isinstance(actions, list) else [actions]) if isinstance(a, str)}
+        if service in services and actions & {"kms:*", "kms:GenerateDataKey*", "kms:GenerateDataKey"}:
+            return True
+    return False
+
+
+def _check(templates: Templates) -> Iterator[tuple]:
+    exports = templates.exports()
+    seen: set[tuple[str, str]] = set()
+    for source, value, service in _publishers(templates):
+        topic = templates.target(source, value, exports)
+        if topic is None or topic.type != TOPIC or (str(topic), service) in seen:
+            continue
+        key_id = topic.get("KmsMasterKeyId")
+        if key_id is None:
+            continue
+        seen.add((str(topic), service))
+        if isinstance(key_id, str) and key_id.startswith("alias/aws/sns"):
+            yield topic, f"{service} publishes to it ({source}) and it is encrypted with the AWS managed key alias/aws/sns"
+            continue
+        key = templates.target(topic, key_id, exports)
+        if key is not None and key.type == "AWS::KMS::Key" and not _admits(key, service):
+            yield topic, f"{service} publishes to it ({source}) and its key {key} does not admit {service}"
+
+
+RULE = Rule(
+    name="TopicKeyAdmitsPublishers",
+    trap=(
+        "An AWS service publishing to an SSE-KMS SNS topic needs kms:GenerateDataKey* and kms:Decrypt on the "
+        "topic's key, granted to its service principal in the key policy (cloudwatch.amazonaws.com for alarms, "
+        "budgets.amazonaws.com, costalerts.amazonaws.com for anomaly alerts, events.amazonaws.com). Without it, "
+        "or with the AWS managed key alias/aws/sns whose policy no service can be added to, every notification "
+        "is silently dropped: the stack deploys, the alarm fires, nobody hears."
+    ),
+    fix=(
+        "Encrypt the topic with a customer-managed key whose policy admits the publishing services, scoped "
+        "with aws:SourceAccount (the library's AlarmSet and CostGuard topics do)."
+    ),
+    check=_check,
+)
