@@ -295,3 +295,51 @@ def test_alarms_publishing_to_a_topic_whose_key_refuses_cloudwatch_is_a_violatio
 
 def test_alarms_publishing_to_a_topic_whose_key_admits_cloudwatch_is_not():
     assert violations("TopicKeyAdmitsPublishers", _alarm_topic({"Ref": "Key"}, [ROOT_ONLY, CLOUDWATCH])) == []
+
+
+# --------------------------------------------------------------------------------- EmptiedBeforeDelete
+def test_a_bucket_or_repository_deleted_without_being_emptied_is_a_violation():
+    resources = {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}},  # CloudFormation's default DeletionPolicy: Delete
+        "Images": {"Type": "AWS::ECR::Repository", "DeletionPolicy": "Delete", "Properties": {}},
+    }
+    found = {v.where: v.message for v in violations("EmptiedBeforeDelete", {"S": {"Resources": resources}})}
+    assert found == {
+        "S/Bucket": "deleted with the stack, and nothing empties it first",
+        "S/Images": "deleted with the stack without EmptyOnDelete",
+    }
+
+
+def test_a_bucket_emptied_by_auto_delete_a_repository_emptied_on_delete_and_a_retained_bucket_are_not():
+    resources = {
+        "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Delete", "Properties": {}},
+        "BucketAutoDeleteObjectsCustomResource": {"Type": "Custom::S3AutoDeleteObjects", "Properties": {"BucketName": {"Ref": "Bucket"}}},
+        "Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {}},
+        "Images": {"Type": "AWS::ECR::Repository", "DeletionPolicy": "Delete", "Properties": {"EmptyOnDelete": True}},
+    }
+    assert violations("EmptiedBeforeDelete", {"S": {"Resources": resources}}) == []
+
+
+# --------------------------------------------------------------------------------- CacheFailoverNeedsReplica
+@pytest.mark.parametrize(
+    "properties, expected",
+    [
+        ({"MultiAZEnabled": True, "AutomaticFailoverEnabled": False, "NumCacheClusters": 2}, "MultiAZEnabled without AutomaticFailoverEnabled"),
+        ({"AutomaticFailoverEnabled": True, "NumCacheClusters": 1}, "AutomaticFailoverEnabled with no replica to fail over to"),
+        ({"AutomaticFailoverEnabled": True, "ReplicasPerNodeGroup": 0, "NumNodeGroups": 2}, "AutomaticFailoverEnabled with no replica to fail over to"),
+    ],
+    ids=["multi-az-without-failover", "failover-single-node", "failover-no-replicas"],
+)
+def test_a_cache_asking_for_failover_it_cannot_have_is_a_violation(properties, expected):
+    template = {"S": {"Resources": {"Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": properties}}}}
+    assert [v.message for v in violations("CacheFailoverNeedsReplica", template)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [{"MultiAZEnabled": True, "AutomaticFailoverEnabled": True, "NumCacheClusters": 3}, {"NumCacheClusters": 1}],
+    ids=["multi-az-with-replicas", "single-node"],
+)
+def test_a_cache_with_consistent_failover_settings_is_not(properties):
+    template = {"S": {"Resources": {"Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": properties}}}}
+    assert violations("CacheFailoverNeedsReplica", template) == []
