@@ -18,7 +18,7 @@ from constructs import Construct
 from . import compliance
 from ._internal.iam import ManagedPolicyRole
 from ._internal.logs import log_encryption_key, removal_policy, retention
-from ._internal.props import merge_props
+from ._internal.props import merge_props, replace_checked
 from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER
 from ._internal.tagging import apply_organisation_tags
 from ._internal.validation import require_profile
@@ -33,7 +33,8 @@ TRAIL_PREFIX = "cloudtrail"
 #: Key prefix of AWS Config snapshots and history in the audit bucket.
 CONFIG_PREFIX = "config"
 
-# Attribute on the app's root node: account → path of the AuditTrail already created for it.
+# Attribute on the app's root node: ("trail", account) and ("recorder", account, region) → the
+# path of the AuditTrail that already creates that account's trail or that region's recorder.
 _REGISTRY_ATTRIBUTE = "_finefinds_audit_trails"
 
 # Keys of `trail_props` the construct owns.
@@ -71,16 +72,27 @@ class AuditTrail(Construct):
     * a multi-region CloudTrail (global service events, log-file validation) writing to the bucket
       under ``cloudtrail/`` and to an encrypted CloudWatch log group kept
       ``profile.audit.log_retention_days``;
-    * an AWS Config recorder for all supported resource types (global resources such as IAM only
-      in ``profile.audit.home_region``, default the profile's region, so they are recorded once),
-      a delivery channel to the bucket under ``config/``, and the AWS managed Config rules listed
-      in ``profile.audit.config_rules``.
+    * with ``profile.audit.config_recorder = "create"`` (the default), an AWS Config recorder for
+      all supported resource types (global resources such as IAM only in
+      ``profile.audit.home_region``, default the profile's region, so they are recorded once), its
+      role, and a delivery channel to the bucket under ``config/``. The recorder and the channel
+      do not wait for each other (CloudFormation's recorder handler starts recording, which needs
+      the channel, and the channel needs the recorder: either order hangs the stack until
+      ``NoAvailableDeliveryChannelException``, aws-cdk #9001); both wait for the role's policy and
+      the bucket policy;
+    * the AWS managed Config rules listed in ``profile.audit.config_rules``, deployed after the
+      recorder. With ``config_recorder = "existing"`` (an account under Control Tower or Security
+      Hub, whose recorder is not this app's) only these rules are deployed on the Config side: no
+      recorder, channel or role, and the rules wait for nothing (deploy them where the account
+      already records, or they fail with ``NoAvailableConfigurationRecorderException``).
 
-    A trail and a Config recorder are per account (the recorder per region); a second AuditTrail
-    for the same account in the same app is a ``ConfigurationError`` (the registry lives on the
-    app's root node, so separate apps never interfere; environment-agnostic stacks, whose account
-    is only known at deploy time, are not checked). Whether an environment gets
-    one is ``profile.audit.enabled``; creating one with it off is an error too.
+    AWS Config allows one recorder and one delivery channel per account and region, and a
+    multi-region trail covers its whole account: two AuditTrails of one app that would create
+    recorders in the same account and region, or trails in the same account, are a
+    ``ConfigurationError`` (the registry lives on the app's root node, so separate apps never
+    interfere; environment-agnostic stacks, whose account is only known at deploy time, are not
+    checked). Whether an environment gets one is ``profile.audit.enabled``; creating one with it
+    off is an error too.
 
     Parameters
     ----------
@@ -96,6 +108,10 @@ class AuditTrail(Construct):
     record_global_resources : bool, optional
         Record global resource types (IAM) in this region. Default: whether the stack's region
         is ``profile.audit.home_region`` (or the profile's region when that is unset).
+    config_recorder : str, optional
+        ``"create"`` the account and region's Config recorder, delivery channel and role, or
+        ``"existing"``: the account already records, deploy only the Config rules.
+        Default: ``profile.audit.config_recorder``.
     trail_props : Mapping[str, Any], optional
         Extra ``cloudtrail.TrailProps`` keyword arguments (e.g. ``insight_types``,
         ``management_events``), applied over everything else except what the construct enforces
@@ -113,10 +129,12 @@ class AuditTrail(Construct):
         The key encrypting the bucket, the trail's log files and the log group.
     log_group : aws_cdk.aws_logs.LogGroup
         The trail's CloudWatch log group.
-    recorder : aws_cdk.aws_config.CfnConfigurationRecorder
-        The AWS Config configuration recorder.
-    delivery_channel : aws_cdk.aws_config.CfnDeliveryChannel
-        The AWS Config delivery channel.
+    recorder : aws_cdk.aws_config.CfnConfigurationRecorder or None
+        The AWS Config configuration recorder (None with ``config_recorder="existing"``).
+    delivery_channel : aws_cdk.aws_config.CfnDeliveryChannel or None
+        The AWS Config delivery channel (None with ``config_recorder="existing"``).
+    config_role : aws_cdk.aws_iam.Role or None
+        The role the recorder records and delivers with (None with ``config_recorder="existing"``).
     rules : dict[str, aws_cdk.aws_config.ManagedRule]
         The managed Config rules by identifier.
     """
@@ -129,12 +147,19 @@ class AuditTrail(Construct):
         profile: EnvironmentProfile,
         config_rules: Sequence[str] | None = None,
         record_global_resources: bool | None = None,
+        config_recorder: str | None = None,
         trail_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
         require_profile(profile)
         self.profile = profile
         audit = profile.audit
+        if config_recorder is not None:
+            try:
+                audit = replace_checked(audit, config_recorder=config_recorder)
+            except ConfigurationError as exc:
+                raise exc.with_source(self.node.path) from None
+        creates_recorder = audit.config_recorder == "create"
         if not audit.enabled:
             raise ConfigurationError(
                 "profile.audit.enabled", False, "true to create an AuditTrail",
@@ -143,7 +168,7 @@ class AuditTrail(Construct):
         rules = tuple(audit.config_rules if config_rules is None else config_rules)
         self._check_rules(rules)
         stack = cdk.Stack.of(self)
-        self._register_account(stack, profile)
+        self._register(stack, profile, creates_recorder)
         if record_global_resources is None:
             region = stack.region if not cdk.Token.is_unresolved(stack.region) else profile.region
             record_global_resources = region == (audit.home_region or profile.region)
@@ -173,11 +198,17 @@ class AuditTrail(Construct):
             removal_policy=removal_policy(retained),
         )
         self.trail = self._trail(stack, trail_props)
-        self.recorder, self.delivery_channel = self._config(stack, bool(record_global_resources))
+        self.recorder: config.CfnConfigurationRecorder | None = None
+        self.delivery_channel: config.CfnDeliveryChannel | None = None
+        self.config_role: iam.Role | None = None
+        if creates_recorder:
+            self.recorder, self.delivery_channel = self._config(stack, bool(record_global_resources))
         self.rules: dict[str, config.ManagedRule] = {}
         for identifier in rules:
             rule = config.ManagedRule(self, _rule_id(identifier), identifier=identifier)
-            rule.node.add_dependency(self.recorder)
+            if self.recorder is not None:
+                # A Config rule fails to create before the account and region have a recorder.
+                rule.node.add_dependency(self.recorder)
             self.rules[identifier] = rule
 
         apply_organisation_tags(self, profile)
@@ -198,20 +229,37 @@ class AuditTrail(Construct):
         if len(set(rules)) != len(rules):
             raise ConfigurationError("config_rules", list(rules), "each rule once", source=self.node.path)
 
-    def _register_account(self, stack: cdk.Stack, profile: EnvironmentProfile) -> None:
+    def _register(self, stack: cdk.Stack, profile: EnvironmentProfile, creates_recorder: bool) -> None:
         account = stack.account if not cdk.Token.is_unresolved(stack.account) else profile.account
+        region = stack.region if not cdk.Token.is_unresolved(stack.region) else profile.region
         if account is None:
             return  # environment-agnostic: the account is only known at deploy time
         root = self.node.root
-        registry: dict[str, str] = getattr(root, _REGISTRY_ATTRIBUTE, None) or {}
-        if account in registry:
+        registry: dict[tuple[str, ...], str] = getattr(root, _REGISTRY_ATTRIBUTE, None) or {}
+        recorder_key = ("recorder", account, str(region))
+        # The recorder first: it is the one that fails the deploy (one per account and region).
+        if creates_recorder and recorder_key in registry:
             raise ConfigurationError(
-                "AuditTrail", self.node.path, f"one AuditTrail per account (account {account} has {registry[account]})",
-                fix="a multi-region trail and the Config recorder cover the whole account; create one AuditTrail "
-                "per account and share it",
+                "audit.config_recorder", "create",
+                f"one AWS Config recorder per account and region ({registry[recorder_key]} already creates "
+                f"the one of {account}/{region})",
+                fix="AWS Config allows one recorder and one delivery channel per account and region, and the "
+                "second would fail to deploy: set audit.enabled = false in one environment's profile (the other "
+                "AuditTrail's trail, recorder and rules cover the whole account and region), or deploy the "
+                "environments to different accounts",
                 source=self.node.path,
             )
-        registry[account] = self.node.path
+        trail_key = ("trail", account)
+        if trail_key in registry:
+            raise ConfigurationError(
+                "AuditTrail", self.node.path, f"one AuditTrail per account (account {account} has {registry[trail_key]})",
+                fix="a multi-region trail covers the whole account; set audit.enabled = false in the other "
+                "environments of this account and share the first AuditTrail",
+                source=self.node.path,
+            )
+        registry[trail_key] = self.node.path
+        if creates_recorder:
+            registry[recorder_key] = self.node.path
         setattr(root, _REGISTRY_ATTRIBUTE, registry)
 
     @staticmethod
@@ -355,7 +403,14 @@ class AuditTrail(Construct):
                 delivery_frequency="TwentyFour_Hours"
             ),
         )
+        # No DependsOn between recorder and channel: the recorder's handler starts recording, which
+        # needs the channel, and the channel needs the recorder; created side by side, AWS Config
+        # retries until both exist (aws-cdk #9001, CloudFormation user guide PR #1282). Both need
+        # the role's permissions, and the channel needs the bucket policy to write to the bucket.
         assert role.managed_policy is not None
-        channel.node.add_dependency(recorder)
-        channel.node.add_dependency(role.managed_policy)
+        for resource in (recorder, channel):
+            resource.node.add_dependency(role.managed_policy)
+            if self.bucket.policy is not None:
+                resource.node.add_dependency(self.bucket.policy)
+        self.config_role = role
         return recorder, channel

@@ -13,6 +13,7 @@ from aws_cdk import aws_ce as ce
 from aws_cdk import aws_config as config
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from . import compliance
@@ -51,14 +52,29 @@ class CostGuard(Construct):
     * an **SNS topic** (unless you pass ``topic=``) encrypted with a customer-managed KMS key
       (rotation on), refusing non-TLS publishing, whose policy admits only
       ``budgets.amazonaws.com`` and ``costalerts.amazonaws.com`` of this account
-      (``aws:SourceAccount``). A ``topic=`` you bring must admit those two services itself (and its
-      key, if encrypted, must let them create data keys);
-    * a **Cost Anomaly Detection** monitor — ``profile.cost.anomaly_monitor``: ``"SERVICE"`` (AWS
-      services of the whole account; AWS allows one such monitor per account) or
-      ``"ENVIRONMENT_TAG"`` (costs tagged ``Environment=<profile.name>``) — and a subscription
-      sending each anomaly whose total impact reaches ``profile.cost.anomaly_threshold_usd`` to
-      the topic immediately; with e-mail addresses, a second subscription e-mails a daily digest
-      (Cost Anomaly Detection delivers e-mail only daily or weekly);
+      (``aws:SourceAccount``), with an e-mail subscription per address (each recipient confirms
+      it once, from the e-mail SNS sends) and the ``subscribers=`` you pass: immediate anomaly
+      alerts reach people only through the topic, so a topic nobody subscribes to is refused. A
+      ``topic=`` you bring must admit those two services itself (and its key, if encrypted, must
+      let them create data keys), and someone must subscribe to it (the deploy-readiness rule
+      ``UnsubscribedNotificationTopic`` checks the app);
+    * a **Cost Anomaly Detection** monitor — ``profile.cost.anomaly_monitor``:
+
+      - ``"ENVIRONMENT_TAG"`` (the default): a ``CUSTOM`` monitor of the costs tagged
+        ``Environment=<profile.name>``. AWS lets only a management account (or a standalone
+        account) create tag monitors, and the tag must be activated for cost allocation;
+      - ``"EXISTING"``: no monitor; the subscriptions use ``profile.cost.anomaly_monitor_arn``, an
+        existing monitor of this account, e.g. its AWS services monitor (in a member account of
+        an organisation the only kind AWS allows, often pre-created as ``Default-Services-Monitor``);
+      - ``"SERVICE"``: a ``DIMENSIONAL`` monitor of every AWS service of the account. AWS allows
+        one per account (and dimension), and a second fails to deploy with a misleading
+        ``AlreadyExists`` (CloudFormation coverage roadmap #2515): choose it only for an account
+        you know has none;
+
+      and a subscription sending each anomaly whose total impact reaches
+      ``profile.cost.anomaly_threshold_usd`` to the topic immediately; with e-mail addresses, a
+      second subscription e-mails a daily digest (Cost Anomaly Detection delivers e-mail only
+      daily or weekly);
     * **cost-allocation tag enforcement**: the AWS Config managed rule ``REQUIRED_TAGS`` flags
       resources missing any of the organisation tags (Environment, Project, Owner, CostCenter,
       ManagedBy) when ``profile.cost.enforce_required_tags`` is on. It needs an AWS Config
@@ -71,7 +87,9 @@ class CostGuard(Construct):
     specifications): activate them once per payer account in the Billing console or with
     ``aws ce update-cost-allocation-tags-status --cost-allocation-tags-status
     TagKey=Environment,Status=Active ...`` (tags appear there within 24 hours of first use).
-    Until then the ``"ENVIRONMENT_TAG"`` monitor sees no cost.
+    Until then the ``"ENVIRONMENT_TAG"`` monitor sees no cost. An app with several CostGuards in
+    one account must not create more than one ``"SERVICE"`` monitor there (the deploy-readiness
+    rule ``AnomalyMonitorPerAccount`` checks it across the app's stacks).
 
     Parameters
     ----------
@@ -82,7 +100,11 @@ class CostGuard(Construct):
     profile : EnvironmentProfile
         The environment profile; required.
     topic : aws_cdk.aws_sns.ITopic, optional
-        Notify this topic instead of creating one. Default: a new encrypted topic.
+        Notify this topic instead of creating one (it keeps its own subscriptions).
+        Default: a new encrypted topic, subscribed by ``emails`` and ``subscribers``.
+    subscribers : Sequence[aws_cdk.aws_sns.ITopicSubscription], optional
+        Further subscribers of the topic (a queue, a Lambda function, a chat integration's
+        endpoint); with them, ``emails`` may be empty. Default: none.
     monthly_budget_usd : int or float, optional
         The monthly budget in USD, more than 0. Default: ``profile.monthly_budget_usd``.
     actual_threshold_percent : int, optional
@@ -95,7 +117,16 @@ class CostGuard(Construct):
         Total-impact threshold of anomaly notifications, USD. Default:
         ``profile.cost.anomaly_threshold_usd``.
     emails : Sequence[str], optional
-        Addresses notified by e-mail (at most 10). Default: ``profile.alarms.emails``.
+        Addresses notified by e-mail (at most 10): budget alerts directly, anomaly digests daily,
+        and every alert through the topic (when CostGuard creates it). Default:
+        ``profile.alarms.emails``.
+    anomaly_monitor : str, optional
+        ``"ENVIRONMENT_TAG"``, ``"EXISTING"`` or ``"SERVICE"`` (see above).
+        Default: ``profile.cost.anomaly_monitor``.
+    anomaly_monitor_arn : str, optional
+        The existing monitor's ARN (given alone, it implies ``anomaly_monitor="EXISTING"``); it
+        must be of this stack's account (monitors are visible only to the account that created
+        them). Default: ``profile.cost.anomaly_monitor_arn``.
     enforce_required_tags : bool, optional
         Deploy the ``REQUIRED_TAGS`` Config rule. Default: ``profile.cost.enforce_required_tags``.
     config_recorder : aws_cdk.aws_config.CfnConfigurationRecorder, optional
@@ -111,8 +142,10 @@ class CostGuard(Construct):
         Where budget and anomaly notifications go.
     key : aws_cdk.aws_kms.Key or None
         The topic's key (None with a ``topic=`` you bring).
-    anomaly_monitor : aws_cdk.aws_ce.CfnAnomalyMonitor
-        The cost anomaly monitor.
+    anomaly_monitor : aws_cdk.aws_ce.CfnAnomalyMonitor or None
+        The cost anomaly monitor (None with ``"EXISTING"``).
+    anomaly_monitor_arn : str
+        The ARN the subscriptions use (a token for a monitor created here).
     anomaly_subscription : aws_cdk.aws_ce.CfnAnomalySubscription
         Immediate anomaly notifications to the topic.
     anomaly_email_subscription : aws_cdk.aws_ce.CfnAnomalySubscription or None
@@ -128,11 +161,14 @@ class CostGuard(Construct):
         *,
         profile: EnvironmentProfile,
         topic: sns.ITopic | None = None,
+        subscribers: Sequence[sns.ITopicSubscription] | None = None,
         monthly_budget_usd: float | None = None,
         actual_threshold_percent: int | None = None,
         forecast_threshold_percent: int | None = None,
         anomaly_threshold_usd: float | None = None,
         emails: Sequence[str] | None = None,
+        anomaly_monitor: str | None = None,
+        anomaly_monitor_arn: str | None = None,
         enforce_required_tags: bool | None = None,
         config_recorder: config.CfnConfigurationRecorder | None = None,
     ) -> None:
@@ -149,12 +185,18 @@ class CostGuard(Construct):
             ).items()
             if v is not None
         }
+        if anomaly_monitor_arn is not None:  # an ARN alone means "EXISTING"
+            overrides.update(anomaly_monitor=anomaly_monitor or "EXISTING", anomaly_monitor_arn=anomaly_monitor_arn)
+        elif anomaly_monitor is not None:  # the profile's ARN serves only an "EXISTING" monitor
+            arn = profile.cost.anomaly_monitor_arn if anomaly_monitor == "EXISTING" else None
+            overrides.update(anomaly_monitor=anomaly_monitor, anomaly_monitor_arn=arn)
         try:
             cost = replace_checked(profile.cost, **overrides) if overrides else profile.cost
         except ConfigurationError as exc:
             raise exc.with_source(self.node.path) from None
         budget_usd = self._check_budget(profile.monthly_budget_usd if monthly_budget_usd is None else monthly_budget_usd)
-        addresses = self._check_emails(tuple(profile.alarms.emails if emails is None else emails), topic)
+        extra = tuple(subscribers or ())
+        addresses = self._check_emails(tuple(profile.alarms.emails if emails is None else emails), topic, extra)
 
         self.key: kms.Key | None = None
         if topic is None:
@@ -165,9 +207,19 @@ class CostGuard(Construct):
                 display_name=f"{profile.name} cost alerts",
                 purpose="budget and cost anomaly notifications",
             )
+            # Immediate anomaly alerts go only to the topic: without a subscriber nobody hears them.
+            for address in addresses:
+                topic.add_subscription(subscriptions.EmailSubscription(address))
+        for subscriber in extra:
+            topic.add_subscription(subscriber)
         self.topic: sns.ITopic = topic
         self.budget = self._budget(budget_usd, cost.actual_threshold_percent, cost.forecast_threshold_percent, addresses)
         self.anomaly_monitor = self._monitor(cost.anomaly_monitor)
+        if self.anomaly_monitor is not None:
+            self.anomaly_monitor_arn: str = self.anomaly_monitor.attr_monitor_arn
+        else:
+            assert cost.anomaly_monitor_arn is not None  # CostSettings pairs EXISTING with an ARN
+            self.anomaly_monitor_arn = self._check_monitor_arn(cost.anomaly_monitor_arn)
         self.anomaly_subscription, self.anomaly_email_subscription = self._subscriptions(cost.anomaly_threshold_usd, addresses)
         self.required_tags_rule = self._required_tags() if cost.enforce_required_tags else None
         if self.required_tags_rule is not None and config_recorder is not None:
@@ -190,7 +242,9 @@ class CostGuard(Construct):
             )
         return value
 
-    def _check_emails(self, addresses: tuple[str, ...], topic: sns.ITopic | None) -> tuple[str, ...]:
+    def _check_emails(
+        self, addresses: tuple[str, ...], topic: sns.ITopic | None, subscribers: tuple[sns.ITopicSubscription, ...]
+    ) -> tuple[str, ...]:
         for address in addresses:
             if not isinstance(address, str) or not _EMAIL.fullmatch(address):
                 raise ConfigurationError(
@@ -204,15 +258,29 @@ class CostGuard(Construct):
                 fix="use a distribution list, or subscribe the others to the topic",
                 source=self.node.path,
             )
-        if not addresses and topic is None:
+        if not addresses and not subscribers and topic is None:
+            # Immediate anomaly alerts reach people only through the topic's subscribers.
             raise ConfigurationError(
                 "emails",
                 [],
-                "at least one address, or a topic= that someone subscribes to",
-                fix="set profile.alarms.emails (or emails=), or pass topic= (e.g. AlarmSet's topic)",
+                "at least one address, subscribers=, or a topic= that someone subscribes to",
+                fix="set profile.alarms.emails (or emails=), pass subscribers= (e.g. an SQS queue or Lambda "
+                "subscription), or pass topic= (e.g. AlarmSet's topic, subscribed by the on-call addresses)",
                 source=self.node.path,
             )
         return addresses
+
+    def _check_monitor_arn(self, arn: str) -> str:
+        here = cdk.Stack.of(self).account
+        owner = arn.split(":")[4]
+        if not cdk.Token.is_unresolved(here) and owner != here:
+            raise ConfigurationError(
+                "anomaly_monitor_arn", arn, f"a monitor of this stack's account ({here})",
+                fix="Cost Anomaly Detection subscriptions can use only monitors of their own account: pass "
+                "the ARN of a monitor of this account (aws ce get-anomaly-monitors, run in it)",
+                source=self.node.path,
+            )
+        return arn
 
     def _budget(self, amount: float, actual: int, forecast: int, emails: tuple[str, ...]) -> budgets.CfnBudget:
         subscribers = [budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=self.topic.topic_arn)]
@@ -245,13 +313,16 @@ class CostGuard(Construct):
             budget.node.add_dependency(policy)
         return budget
 
-    def _monitor(self, kind: str) -> ce.CfnAnomalyMonitor:
+    def _monitor(self, kind: str) -> ce.CfnAnomalyMonitor | None:
         name = f"{self.profile.name}-{self.node.addr[:8]}"
+        if kind == "EXISTING":
+            return None
         if kind == "SERVICE":
             return ce.CfnAnomalyMonitor(
                 self, "AnomalyMonitor", monitor_name=f"{name}-services", monitor_type="DIMENSIONAL", monitor_dimension="SERVICE"
             )
-        spec = {"Tags": {"Key": "Environment", "Values": [self.profile.name], "MatchOptions": ["EQUALS"]}}
+        # The form of CloudFormation's "Anomaly monitor with tags" example (AWS::CE::AnomalyMonitor).
+        spec = {"Tags": {"Key": "Environment", "Values": [self.profile.name]}}
         return ce.CfnAnomalyMonitor(
             self,
             "AnomalyMonitor",
@@ -278,7 +349,7 @@ class CostGuard(Construct):
             "AnomalySubscription",
             subscription_name=f"{name}-immediate",
             frequency="IMMEDIATE",  # the only frequency for SNS, and the only one allowed with SNS
-            monitor_arn_list=[self.anomaly_monitor.attr_monitor_arn],
+            monitor_arn_list=[self.anomaly_monitor_arn],
             subscribers=[ce.CfnAnomalySubscription.SubscriberProperty(type="SNS", address=self.topic.topic_arn)],
             threshold_expression=expression,
         )
@@ -292,7 +363,7 @@ class CostGuard(Construct):
                 "AnomalyEmailSubscription",
                 subscription_name=f"{name}-daily",
                 frequency="DAILY",  # Cost Anomaly Detection e-mails only daily or weekly summaries
-                monitor_arn_list=[self.anomaly_monitor.attr_monitor_arn],
+                monitor_arn_list=[self.anomaly_monitor_arn],
                 subscribers=[ce.CfnAnomalySubscription.SubscriberProperty(type="EMAIL", address=e) for e in emails],
                 threshold_expression=expression,
             )

@@ -83,7 +83,9 @@ def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
     only when it found something, so this plants a finding next to the platform's stacks.
     """
     import aws_cdk as cdk
+    from aws_cdk import aws_config as config
     from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_s3 as s3
 
     monkeypatch.syspath_prepend(str(PLATFORM))
     import platform_stacks as platform_app
@@ -93,11 +95,20 @@ def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
     platform_app.build_environment(app, profiles.EnvironmentProfile.from_file(PLATFORM / "env" / "production.toml"))
     planted = cdk.Stack(app, "FineFinds-Production-Planted")
     ec2.CfnVPC(planted, "VpcWithoutFlowLogs", cidr_block="10.9.0.0/16")
+    # A deploy trap (the Config channel waits for its recorder) and a Control Tower breach (a bucket
+    # with none of the S3 controls), so the report shows the other two plugins ran too.
+    recorder = config.CfnConfigurationRecorder(planted, "Recorder", role_arn="arn:aws:iam::555555555555:role/config")
+    config.CfnDeliveryChannel(planted, "Channel", s3_bucket_name="planted").add_dependency(recorder)
+    s3.CfnBucket(planted, "PlainBucket")
     compliance.enable(app)
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     findings = compliance.read_findings(tmp_path)
-    assert set(compliance.PACKS) <= {f.pack for f in findings}
+    assert set(compliance.PACKS) | {"DeployReadiness", "ControlTower"} <= {f.pack for f in findings}
+    assert ("DeployReadiness", "ConfigRecorderChannelOrder", "FineFinds-Production-Planted/Channel") in {
+        (f.pack, f.rule, f.path) for f in findings
+    }
+    assert ("ControlTower", "CT.S3.PR.9", "FineFinds-Production-Planted/PlainBucket") in {(f.pack, f.rule, f.path) for f in findings}
     assert {f.path.split("/")[0] for f in findings} == {"FineFinds-Production-Planted"}
     # ... and the README's synth command reports that environment as failed (its exit code is 1).
     monkeypatch.syspath_prepend(str(ROOT / "scripts"))

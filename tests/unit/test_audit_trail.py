@@ -144,7 +144,22 @@ def test_config_recorder_and_delivery_channel(synth, preset):
     assert channel["Properties"]["S3BucketName"] == {"Ref": bucket_id}
     assert channel["Properties"]["S3KeyPrefix"] == CONFIG_PREFIX
     assert channel["Properties"]["S3KmsKeyArn"]["Fn::GetAtt"][0].startswith("AuditKey")
-    assert any(d.startswith("AuditRecorder") for d in channel["DependsOn"])
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_recorder_and_channel_wait_for_the_policies_not_for_each_other(synth, preset):
+    """Either waiting for the other hangs the stack ~30 min, then NoAvailableDeliveryChannelException."""
+    recorder_id, recorder = _one(synth, preset, "AWS::Config::ConfigurationRecorder")
+    channel_id, channel = _one(synth, preset, "AWS::Config::DeliveryChannel")
+    bucket_id, _ = _audit_bucket(synth, preset)
+    (bucket_policy_id,) = [
+        k for k, v in _of_type(synth, preset, "AWS::S3::BucketPolicy").items() if v["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    (role_policy_id,) = [k for k in _of_type(synth, preset, "AWS::IAM::ManagedPolicy") if k.startswith("AuditConfigRolePolicy")]
+    assert sorted(channel["DependsOn"]) == sorted([bucket_policy_id, role_policy_id])
+    assert sorted(recorder["DependsOn"]) == sorted([bucket_policy_id, role_policy_id])
+    assert recorder_id not in json.dumps(channel)
+    assert channel_id not in json.dumps(recorder)
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -194,15 +209,62 @@ def _stack(app: cdk.App, name: str = "Audit", preset: str = "production", **chan
     return EnvironmentStack(app, name, profile=profile)
 
 
-def test_one_audit_trail_per_account_and_app():
+def test_two_recorders_in_one_account_and_region_are_refused():
+    """Two environments of one app in one account and region: the second recorder would fail to deploy."""
     app = cdk.App()
     AuditTrail(_stack(app, "First"), "Audit", profile=_profile("production"))
-    with pytest.raises(ConfigurationError, match="one AuditTrail per account"):
+    with pytest.raises(ConfigurationError) as err:
         AuditTrail(_stack(app, "Second", "staging"), "Audit", profile=_profile("staging"))
+    message = str(err.value)
+    assert "audit.config_recorder = 'create' is not allowed" in message
+    assert f"one AWS Config recorder per account and region (First/Audit already creates the one of {support.TEST_ACCOUNT}/eu-west-1)" in message
+    assert "set audit.enabled = false in one environment's profile" in message
+    assert "Second/Audit" in message
     # another account is fine, and a new app starts afresh
     other = dataclasses.replace(_profile("staging"), account="210987654321")
     AuditTrail(EnvironmentStack(app, "Other", profile=other), "Audit", profile=other)
     AuditTrail(_stack(cdk.App(), "Again"), "Audit", profile=_profile("production"))
+
+
+def test_one_trail_per_account_across_regions():
+    app = cdk.App()
+    AuditTrail(_stack(app, "First"), "Audit", profile=_profile("production"))
+    elsewhere = dataclasses.replace(_profile("staging"), region="us-east-1", availability_zones=("us-east-1a", "us-east-1b"))
+    with pytest.raises(ConfigurationError, match=r"one AuditTrail per account \(account 123456789012 has First/Audit\)"):
+        AuditTrail(EnvironmentStack(app, "Second", profile=elsewhere), "Audit", profile=elsewhere)
+
+
+def _existing(preset: str = "production") -> profiles.EnvironmentProfile:
+    profile = _profile(preset)
+    return dataclasses.replace(profile, audit=dataclasses.replace(profile.audit, config_recorder="existing"))
+
+
+@pytest.mark.parametrize("how", ["profile", "argument"])
+def test_account_that_already_records_gets_only_the_rules(how):
+    """Under Control Tower or Security Hub the account has a recorder: add rules, no recorder, channel or role."""
+    profile = _existing() if how == "profile" else _profile("production")
+    stack = EnvironmentStack(cdk.App(), "Audit", profile=profile)
+    kwargs = {} if how == "profile" else {"config_recorder": "existing"}
+    trail = AuditTrail(stack, "Audit", profile=profile, **kwargs)
+    assert trail.recorder is None and trail.delivery_channel is None and trail.config_role is None
+    resources = cdk.assertions.Template.from_stack(stack).to_json()["Resources"]
+    types = [r["Type"] for r in resources.values()]
+    assert "AWS::Config::ConfigurationRecorder" not in types
+    assert "AWS::Config::DeliveryChannel" not in types
+    assert not [k for k in resources if k.startswith("AuditConfigRole")]
+    rules = {k: r for k, r in resources.items() if r["Type"] == "AWS::Config::ConfigRule"}
+    assert len(rules) == len(profile.audit.config_rules)
+    assert all("DependsOn" not in r for r in rules.values())
+    assert types.count("AWS::CloudTrail::Trail") == 1
+
+
+def test_existing_recorder_does_not_claim_the_region():
+    """An AuditTrail that creates no recorder leaves the registry's recorder slot free (its trail still counts)."""
+    app = cdk.App()
+    AuditTrail(_stack(app, "First"), "Audit", profile=_existing())
+    with pytest.raises(ConfigurationError, match="one AuditTrail per account") as err:
+        AuditTrail(_stack(app, "Second", "staging"), "Audit", profile=_profile("staging"))
+    assert "one AWS Config recorder" not in str(err.value)
 
 
 def test_global_resources_only_in_the_home_region():
@@ -226,6 +288,7 @@ def test_config_rules_argument_overrides_profile():
     [
         (dict(config_rules=["s3-bucket-ssl"]), "managed rule identifiers"),
         (dict(config_rules=["RDS_STORAGE_ENCRYPTED", "RDS_STORAGE_ENCRYPTED"]), "each rule once"),
+        (dict(config_recorder="maybe"), "config_recorder = 'maybe' is not allowed; allowed: 'create' | 'existing'"),
         (dict(trail_props={"enable_file_validation": False}), "log-file validation is always on"),
         (dict(trail_props={"is_multi_region_trail": False}), "the trail always covers every region"),
         (dict(trail_props={"insight_type": []}), "did you mean 'insight_types'"),
@@ -250,6 +313,8 @@ def test_profile_validates_retention():
         profiles.AuditSettings(retention_days=0)
     with pytest.raises(ConfigurationError, match="audit.log_retention_days"):
         profiles.AuditSettings(log_retention_days=10)
+    with pytest.raises(ConfigurationError, match=r"audit.config_recorder = 'exists' is not allowed.*did you mean 'existing'"):
+        profiles.EnvironmentProfile.from_mapping({"audit": {"config_recorder": "exists"}})
 
 
 def test_profile_must_be_a_profile():

@@ -26,14 +26,8 @@ def _with_emails(profile: profiles.EnvironmentProfile, emails=EMAILS) -> profile
 
 def _build(stack, profile):
     guard = CostGuard(stack, "Cost", profile=_with_emails(profile))
-    # A second guard notifying an existing topic, with the tag-scoped monitor and no e-mail.
-    CostGuard(
-        stack,
-        "SharedTopic",
-        profile=dataclasses.replace(profile, cost=dataclasses.replace(profile.cost, anomaly_monitor="ENVIRONMENT_TAG")),
-        topic=guard.topic,
-        enforce_required_tags=False,
-    )
+    # A second guard notifying an existing topic (subscribed by the first), with no e-mail.
+    CostGuard(stack, "SharedTopic", profile=profile, topic=guard.topic, enforce_required_tags=False)
 
 
 @pytest.fixture(scope="session")
@@ -132,18 +126,14 @@ def test_key_removal_follows_the_profile(synth, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_service_anomaly_monitor(synth, preset):
-    (monitor,) = _mine(synth.template(preset), "AWS::CE::AnomalyMonitor").values()
-    assert monitor["Properties"]["MonitorType"] == "DIMENSIONAL"
-    assert monitor["Properties"]["MonitorDimension"] == "SERVICE"
-
-
-@pytest.mark.parametrize("preset", PRESETS)
-def test_environment_tag_monitor(synth, preset):
-    (monitor,) = _mine(synth.template(preset), "AWS::CE::AnomalyMonitor", "SharedTopic").values()
+@pytest.mark.parametrize("prefix", ["Cost", "SharedTopic"])
+def test_environment_tag_monitor_by_default(synth, preset, prefix):
+    """A CUSTOM monitor per environment: no account-wide DIMENSIONAL singleton to collide with."""
+    (monitor,) = _mine(synth.template(preset), "AWS::CE::AnomalyMonitor", prefix).values()
     assert monitor["Properties"]["MonitorType"] == "CUSTOM"
+    assert "MonitorDimension" not in monitor["Properties"]
     spec = json.loads(monitor["Properties"]["MonitorSpecification"])
-    assert spec == {"Tags": {"Key": "Environment", "Values": [preset], "MatchOptions": ["EQUALS"]}}
+    assert spec == {"Tags": {"Key": "Environment", "Values": [preset]}}
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -168,6 +158,20 @@ def test_emails_get_a_daily_anomaly_digest(synth, preset):
     (daily,) = [s["Properties"] for s in subs.values() if s["Properties"]["Frequency"] == "DAILY"]
     assert sorted(s["Address"] for s in daily["Subscribers"]) == sorted(EMAILS)
     assert _mine(synth.template(preset), "AWS::CE::AnomalySubscription", "SharedTopic").__len__() == 1
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_topic_has_an_email_subscription_per_address(synth, preset):
+    """Immediate anomaly alerts reach people only through the topic: it must have subscribers."""
+    template = synth.template(preset)
+    (topic_id,) = _mine(template, "AWS::SNS::Topic")
+    subscriptions = _mine(template, "AWS::SNS::Subscription").values()
+    assert sorted((s["Properties"]["Protocol"], s["Properties"]["Endpoint"]) for s in subscriptions) == [
+        ("email", "finops@example.com"),
+        ("email", "platform@example.com"),
+    ]
+    assert all(s["Properties"]["TopicArn"] == {"Ref": topic_id} for s in subscriptions)
+    assert _mine(template, "AWS::SNS::Subscription", "SharedTopic") == {}  # a topic you bring keeps its own
 
 
 # ------------------------------------------------------------------------------ tags
@@ -246,7 +250,18 @@ def _stack(preset: str = "development"):
         ({"anomaly_threshold_usd": 0}, "anomaly_threshold_usd = 0 is not allowed"),
         ({"emails": ["not-an-address"]}, "emails = 'not-an-address' is not allowed"),
         ({"emails": [f"u{i}@example.com" for i in range(11)]}, "at most 10 addresses"),
-        ({"emails": []}, "at least one address, or a topic="),
+        ({"emails": []}, "at least one address, subscribers=, or a topic= that someone subscribes to"),
+        ({"anomaly_monitor": "LINKED_ACCOUNT"}, "anomaly_monitor = 'LINKED_ACCOUNT' is not allowed"),
+        ({"anomaly_monitor": "EXISTING"}, "anomaly_monitor_arn = None is not allowed; allowed: an ARN exactly when"),
+        ({"anomaly_monitor_arn": "arn:aws:ce::123:monitor"}, "a cost anomaly monitor ARN like"),
+        (
+            {"anomaly_monitor": "SERVICE", "anomaly_monitor_arn": f"arn:aws:ce::{support.TEST_ACCOUNT}:anomalymonitor/abc"},
+            "an ARN exactly when cost.anomaly_monitor is 'EXISTING' (cost.anomaly_monitor is 'SERVICE')",
+        ),
+        (
+            {"anomaly_monitor_arn": "arn:aws:ce::210987654321:anomalymonitor/abc"},
+            f"a monitor of this stack's account ({support.TEST_ACCOUNT})",
+        ),
     ],
 )
 def test_bad_input_is_a_configuration_error(kwargs, message):
@@ -259,8 +274,55 @@ def test_bad_input_is_a_configuration_error(kwargs, message):
 
 def test_no_email_and_no_topic_is_an_error_under_the_bare_presets():
     stack = EnvironmentStack(cdk.App(), "Bare", profile=profiles.DEVELOPMENT)
-    with pytest.raises(ConfigurationError, match="set profile.alarms.emails"):
+    with pytest.raises(ConfigurationError, match=r"set profile.alarms.emails \(or emails=\), pass subscribers="):
         CostGuard(stack, "Cost", profile=profiles.DEVELOPMENT)
+
+
+def test_a_caller_subscriber_is_enough_without_emails():
+    from aws_cdk import aws_sns_subscriptions as subscriptions
+    from aws_cdk import aws_sqs as sqs
+
+    stack, profile = _stack()
+    queue = sqs.Queue(stack, "Alerts")
+    CostGuard(stack, "Cost", profile=profile, emails=[], subscribers=[subscriptions.SqsSubscription(queue)])
+    template = cdk.assertions.Template.from_stack(stack)
+    (sub,) = support.resources_of_type(template, "AWS::SNS::Subscription").values()
+    assert sub["Properties"]["Protocol"] == "sqs"
+    assert sub["Properties"]["Endpoint"] == {"Fn::GetAtt": [stack.get_logical_id(queue.node.default_child), "Arn"]}
+    (topic_id,) = support.resources_of_type(template, "AWS::SNS::Topic")
+    assert sub["Properties"]["TopicArn"] == {"Ref": topic_id}
+    template.resource_count_is("AWS::CE::AnomalySubscription", 1)  # no e-mail digest without addresses
+
+
+ARN = f"arn:aws:ce::{support.TEST_ACCOUNT}:anomalymonitor/0a1b2c3d-1234-4ea0-84cc-918a97d736ef"
+
+
+@pytest.mark.parametrize("how", ["profile", "argument"])
+def test_an_existing_monitor_is_subscribed_to_and_none_created(how):
+    """In a member account only the AWS services monitor exists: subscribe to it, create none."""
+    stack, profile = _stack()
+    if how == "profile":
+        profile = dataclasses.replace(profile, cost=dataclasses.replace(profile.cost, anomaly_monitor="EXISTING", anomaly_monitor_arn=ARN))
+        guard = CostGuard(stack, "Cost", profile=profile)
+    else:
+        guard = CostGuard(stack, "Cost", profile=profile, anomaly_monitor_arn=ARN)
+    assert guard.anomaly_monitor is None and guard.anomaly_monitor_arn == ARN
+    template = cdk.assertions.Template.from_stack(stack)
+    template.resource_count_is("AWS::CE::AnomalyMonitor", 0)
+    subs = support.resources_of_type(template, "AWS::CE::AnomalySubscription").values()
+    assert [s["Properties"]["MonitorArnList"] for s in subs] == [[ARN], [ARN]]
+
+
+def test_service_monitor_only_when_asked_for():
+    """DIMENSIONAL/SERVICE is one per account (AWS may have created one): only on request."""
+    stack, profile = _stack()
+    guard = CostGuard(stack, "Cost", profile=profile, anomaly_monitor="SERVICE")
+    (monitor,) = support.resources_of_type(cdk.assertions.Template.from_stack(stack), "AWS::CE::AnomalyMonitor").values()
+    assert monitor["Properties"]["MonitorType"] == "DIMENSIONAL"
+    assert monitor["Properties"]["MonitorDimension"] == "SERVICE"
+    assert "MonitorSpecification" not in monitor["Properties"]
+    assert guard.anomaly_monitor is not None
+    assert profiles.CostSettings().anomaly_monitor == "ENVIRONMENT_TAG"
 
 
 def test_profile_thresholds_are_validated():
