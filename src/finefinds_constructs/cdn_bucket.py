@@ -15,6 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import compliance
+from ._internal.jsii import describe, jsii_types
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
 from ._internal.validation import require_profile
@@ -22,7 +23,7 @@ from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 from .secure_bucket import SecureBucket
 
-__all__ = ["CdnBucket", "HSTS_MAX_AGE_SECONDS"]
+__all__ = ["CdnBucket", "HSTS_MAX_AGE_SECONDS", "SPA_REWRITE_FUNCTION"]
 
 #: HSTS max-age sent with every response: two years, as the HSTS preload list requires (>= 1 year).
 HSTS_MAX_AGE_SECONDS = 63_072_000
@@ -47,6 +48,20 @@ _ENFORCED = {
     "geo_restriction": "use the geo_restriction= argument or profile.cdn.blocked_countries",
 }
 
+#: The viewer-request CloudFront Function of ``spa=True``: a path whose last segment has no file
+#: extension is a client-side route and gets ``/index.html``; asset paths pass unchanged. It runs on
+#: the default behaviour only, so other behaviours' responses (``/api/*``) keep their status.
+SPA_REWRITE_FUNCTION = """\
+function handler(event) {
+  var request = event.request;
+  var last = request.uri.substring(request.uri.lastIndexOf('/') + 1);
+  if (last.indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
+
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 _WEB_ACL_ARN = re.compile(r"arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/[\w-]+/[\w-]+")
 #: Shortest literal origin secret accepted (tokens, e.g. from Secrets Manager, are not checked).
@@ -69,14 +84,18 @@ class CdnBucket(Construct):
       (``TLSv1.2_2021``) minimum with a custom certificate, the price class from
       ``profile.cdn.price_class``, a geo-restriction denylist from ``profile.cdn.blocked_countries``,
       ``index.html`` as root object, the web ACL ``web_acl_arn`` (required where
-      ``profile.waf.enabled``), optional single-page-app error responses;
+      ``profile.waf.enabled``);
+    * with ``spa=True``: a viewer-request CloudFront Function on the default behaviour that
+      serves ``/index.html`` for client-side routes (paths without a file extension), and no
+      distribution-wide error responses, so API errors keep their status and body;
     * a response-headers policy adding HSTS (two years, subdomains, preload),
       ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``, ``Referrer-Policy:
       strict-origin-when-cross-origin``, ``X-XSS-Protection: 1; mode=block`` and, if given, a
       Content-Security-Policy.
 
-    :meth:`add_api_origin` routes a path (``/api/*``) to a load balancer, uncached, with a secret
-    origin header that the load balancer checks.
+    :meth:`add_api_origin` routes a path (``/api/*``) to a load balancer, uncached: by default an
+    internal ALB through a CloudFront VPC origin; with ``origin_header_value=`` an internet-facing
+    one that checks a secret origin header.
 
     The stack may be in any region; the certificate and a CLOUDFRONT-scope web ACL must be in
     us-east-1.
@@ -98,8 +117,9 @@ class CdnBucket(Construct):
     domain_names : Sequence[str], optional
         Alternate domain names the certificate covers. Default: ``None``.
     spa : bool, optional
-        Serve ``/index.html`` with status 200 for 403 and 404 from the bucket, so client-side
-        routes of a single-page app load. Default: ``False``.
+        Serve ``/index.html`` for client-side routes of a single-page app (extension-less paths
+        of the default behaviour, rewritten by a CloudFront Function; missing assets still get
+        the bucket's error). Default: ``False``.
     default_root_object : str, optional
         Object served for ``/``. Default: ``"index.html"``.
     geo_restriction : aws_cdk.aws_cloudfront.GeoRestriction, optional
@@ -128,8 +148,11 @@ class CdnBucket(Construct):
         The construct around the content bucket (its key is ``content.key``).
     logs : SecureBucket
         The construct around the log bucket.
-    api_origins : dict[str, aws_cdk.aws_cloudfront_origins.LoadBalancerV2Origin]
-        Origins added with :meth:`add_api_origin`, by path pattern.
+    spa_function : aws_cdk.aws_cloudfront.Function or None
+        The SPA rewrite function (``spa=True`` only).
+    api_origins : dict[str, aws_cdk.aws_cloudfront.IOrigin]
+        Origins added with :meth:`add_api_origin`, by path pattern (``VpcOrigin`` or
+        ``LoadBalancerV2Origin``).
     """
 
     def __init__(
@@ -170,6 +193,21 @@ class CdnBucket(Construct):
         self.bucket: s3.Bucket = self.content.bucket
 
         self.response_headers_policy = self._security_headers(content_security_policy)
+        self.spa_function: cloudfront.Function | None = None
+        associations = None
+        if spa:
+            self.spa_function = cloudfront.Function(
+                self,
+                "SpaRewrite",
+                code=cloudfront.FunctionCode.from_inline(SPA_REWRITE_FUNCTION),
+                runtime=cloudfront.FunctionRuntime.JS_2_0,
+                comment="Single-page app: extension-less paths get /index.html",
+            )
+            associations = [
+                cloudfront.FunctionAssociation(
+                    function=self.spa_function, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                )
+            ]
         defaults: dict[str, Any] = dict(
             comment=f"{profile.name}: {self.node.path}"[:128],
             default_behavior=cloudfront.BehaviorOptions(
@@ -180,6 +218,7 @@ class CdnBucket(Construct):
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=self.response_headers_policy,
                 compress=True,
+                function_associations=associations,
             ),
             default_root_object=default_root_object,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
@@ -198,13 +237,6 @@ class CdnBucket(Construct):
                 minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
                 ssl_support_method=cloudfront.SSLMethod.SNI,
             )
-        if spa:
-            defaults["error_responses"] = [
-                cloudfront.ErrorResponse(
-                    http_status=status, response_http_status=200, response_page_path="/index.html", ttl=cdk.Duration.seconds(10)
-                )
-                for status in (403, 404)
-            ]
         props = merge_props(
             parameter="distribution_props",
             defaults=defaults,
@@ -214,7 +246,7 @@ class CdnBucket(Construct):
             source=self.node.path,
         )
         self.distribution = cloudfront.Distribution(self, "Distribution", **props)
-        self.api_origins: dict[str, origins.LoadBalancerV2Origin] = {}
+        self.api_origins: dict[str, cloudfront.IOrigin] = {}
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "CdnBucket")
@@ -231,27 +263,38 @@ class CdnBucket(Construct):
         self,
         load_balancer: elbv2.ILoadBalancerV2,
         *,
-        origin_header_value: str,
+        origin_header_value: str | None = None,
         path_pattern: str = "/api/*",
         origin_header_name: str = "X-Origin-Verify",
         protocol: cloudfront.OriginProtocolPolicy = cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
         origin_request_policy: cloudfront.IOriginRequestPolicy = cloudfront.OriginRequestPolicy.ALL_VIEWER,
-    ) -> origins.LoadBalancerV2Origin:
-        """Route ``path_pattern`` to a load balancer, uncached, with a secret origin header.
+    ) -> cloudfront.IOrigin:
+        """Route ``path_pattern`` to a load balancer, uncached.
+
+        Without ``origin_header_value`` (the default) the load balancer is reached through a
+        CloudFront **VPC origin**: it must be an internal ALB (``FargateWebService``'s default),
+        which CloudFront reaches privately; nothing is shared between the two stacks but its
+        ARN and DNS name. The ``AWS::CloudFront::VpcOrigin`` is created in this construct's stack
+        (CloudFront's API is global; the ALB may be in another region of the same account, handed
+        over with ``cross_region_references``). With ``origin_header_value`` the load balancer is
+        internet-facing and CloudFront adds the secret header it checks.
 
         Parameters
         ----------
         load_balancer : aws_cdk.aws_elasticloadbalancingv2.ILoadBalancerV2
-            The origin, e.g. ``FargateWebService(...).load_balancer``.
-        origin_header_value : str
-            The secret CloudFront sends in ``origin_header_name``; the load balancer must reject
-            requests without it. A literal must have at least 32 characters; prefer a token
-            from Secrets Manager shared with the service.
+            The origin, e.g. ``FargateWebService(...).load_balancer``; an application load
+            balancer for a VPC origin.
+        origin_header_value : str, optional
+            The secret CloudFront sends in ``origin_header_name`` to an internet-facing load
+            balancer, which must reject requests without it. A literal must have at least 32
+            characters; prefer a token from Secrets Manager shared with the service
+            (``FargateWebService(cloudfront_access="origin-secret")``).
+            Default: ``None`` (a VPC origin, no header).
         path_pattern : str, optional
             The path routed to the load balancer. Default: ``"/api/*"``.
         origin_header_name : str, optional
-            The header carrying the secret. Default: ``"X-Origin-Verify"`` (what
-            ``FargateWebService`` checks).
+            The header carrying the secret (with ``origin_header_value`` only).
+            Default: ``"X-Origin-Verify"`` (what ``FargateWebService`` checks).
         protocol : aws_cdk.aws_cloudfront.OriginProtocolPolicy, optional
             ``HTTPS_ONLY`` (TLS 1.2 to the origin), or ``HTTP_ONLY`` for a load balancer without a
             certificate, allowed only where ``profile.compute.allow_http``.
@@ -264,18 +307,26 @@ class CdnBucket(Construct):
 
         Returns
         -------
-        aws_cdk.aws_cloudfront_origins.LoadBalancerV2Origin
-            The origin (also in ``.api_origins``).
+        aws_cdk.aws_cloudfront.IOrigin
+            The origin, a ``VpcOrigin`` or a ``LoadBalancerV2Origin`` (also in ``.api_origins``).
         """
         self._check_api_origin(path_pattern, origin_header_name, origin_header_value, protocol)
-        origin_props: dict[str, Any] = dict(
-            protocol_policy=protocol,
-            custom_headers={origin_header_name: origin_header_value},
-            read_timeout=cdk.Duration.seconds(30),
-        )
-        if protocol == cloudfront.OriginProtocolPolicy.HTTPS_ONLY:
-            origin_props["origin_ssl_protocols"] = [cloudfront.OriginSslPolicy.TLS_V1_2]
-        origin = origins.LoadBalancerV2Origin(load_balancer, **origin_props)
+        ssl = [cloudfront.OriginSslPolicy.TLS_V1_2] if protocol == cloudfront.OriginProtocolPolicy.HTTPS_ONLY else None
+        origin: cloudfront.IOrigin
+        if origin_header_value is None:
+            alb = self._check_vpc_origin_target(load_balancer)
+            origin = origins.VpcOrigin.with_application_load_balancer(
+                alb, protocol_policy=protocol, origin_ssl_protocols=ssl, read_timeout=cdk.Duration.seconds(30)
+            )
+        else:
+            origin_props: dict[str, Any] = dict(
+                protocol_policy=protocol,
+                custom_headers={origin_header_name: origin_header_value},
+                read_timeout=cdk.Duration.seconds(30),
+            )
+            if ssl:
+                origin_props["origin_ssl_protocols"] = ssl
+            origin = origins.LoadBalancerV2Origin(load_balancer, **origin_props)
         self.distribution.add_behavior(
             path_pattern,
             origin,
@@ -290,6 +341,27 @@ class CdnBucket(Construct):
         if protocol == cloudfront.OriginProtocolPolicy.HTTP_ONLY:
             compliance.apply_acknowledgements(self, "CdnBucket[http-api-origin]")
         return origin
+
+    def _check_vpc_origin_target(self, load_balancer: Any) -> elbv2.IApplicationLoadBalancer:
+        """``load_balancer`` as an ALB fit for a VPC origin: an application load balancer, internal where known."""
+        if "aws-cdk-lib.aws_elasticloadbalancingv2.IApplicationLoadBalancer" not in jsii_types(load_balancer):
+            raise ConfigurationError(
+                "load_balancer", describe(load_balancer), "an elbv2.IApplicationLoadBalancer (for a VPC origin)",
+                fix="pass FargateWebService(...).load_balancer, or origin_header_value= for another kind of origin",
+                source=self.node.path,
+            )
+        cfn = load_balancer.node.default_child
+        # An internet-facing ALB would stay reachable around CloudFront; an imported one can't be checked.
+        if isinstance(cfn, elbv2.CfnLoadBalancer) and cfn.scheme != "internal":
+            raise ConfigurationError(
+                "load_balancer",
+                f"{load_balancer.node.path} (internet-facing)",
+                "an internal ALB for a VPC origin (origin_header_value=None)",
+                fix="build the service with the default cloudfront_access='vpc-origin' (an internal ALB), or pass "
+                "origin_header_value= for an internet-facing ALB that checks a secret header",
+                source=self.node.path,
+            )
+        return load_balancer
 
     # ------------------------------------------------------------------------------------------
     def _check_domain(self, certificate: acm.ICertificate | None, domain_names: Sequence[str] | None) -> list[str]:
@@ -348,7 +420,7 @@ class CdnBucket(Construct):
                 source=self.node.path,
             )
 
-    def _check_api_origin(self, path_pattern: str, header_name: str, header_value: str, protocol: Any) -> None:
+    def _check_api_origin(self, path_pattern: str, header_name: str, header_value: str | None, protocol: Any) -> None:
         if not isinstance(path_pattern, str) or not path_pattern or path_pattern in ("*", "/*"):
             raise ConfigurationError(
                 "path_pattern", path_pattern, "a path pattern other than the default, e.g. '/api/*'", source=self.node.path
@@ -361,8 +433,9 @@ class CdnBucket(Construct):
             raise ConfigurationError(
                 "origin_header_name", header_name, "an HTTP header name (letters, digits, '-')", source=self.node.path
             )
-        if not isinstance(header_value, str) or (
-            not cdk.Token.is_unresolved(header_value) and len(header_value) < MIN_ORIGIN_SECRET_LENGTH
+        if header_value is not None and (
+            not isinstance(header_value, str)
+            or (not cdk.Token.is_unresolved(header_value) and len(header_value) < MIN_ORIGIN_SECRET_LENGTH)
         ):
             raise ConfigurationError(
                 "origin_header_value",

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
@@ -15,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from . import compliance
 from ._internal.iam import ManagedPolicyRole
@@ -29,10 +30,14 @@ from .profiles import EnvironmentProfile
 from .secure_bucket import SecureBucket
 from .secure_vpc import SecureVpc
 
-__all__ = ["FargateWebService", "ORIGIN_HEADER_NAME", "cloudfront_prefix_list_id"]
+__all__ = ["CLOUDFRONT_ACCESS_MODES", "FargateWebService", "ORIGIN_HEADER_NAME", "cloudfront_prefix_list_id"]
 
-#: The header CloudFront adds to origin requests; the listener answers 403 without it.
+#: The header CloudFront adds to origin requests in ``"origin-secret"`` mode; the listener
+#: answers 403 without it.
 ORIGIN_HEADER_NAME = "X-Origin-Verify"
+
+#: How CloudFront reaches the load balancer (``cloudfront_access=``), the default first.
+CLOUDFRONT_ACCESS_MODES = ("vpc-origin", "origin-secret")
 
 # Keys of the `*_props` overrides the construct owns, each with why.
 _TASK_DEFINITION_ENFORCED = {
@@ -52,8 +57,9 @@ _SERVICE_ENFORCED = {
 }
 _LOAD_BALANCER_ENFORCED = {
     "vpc": "use the vpc= argument",
-    "internet_facing": "the load balancer is internet-facing (CloudFront or the public reach it)",
-    "security_group": "ingress is set by public_load_balancer_ingress=; use .load_balancer_security_group",
+    "internet_facing": "the ALB is internal for a VPC origin and internet-facing otherwise: choose with cloudfront_access= "
+    "or public_load_balancer_ingress=",
+    "security_group": "ingress is set by cloudfront_access= / public_load_balancer_ingress=; use .load_balancer_security_group",
     "drop_invalid_header_fields": "invalid header fields are always dropped (request smuggling defence)",
 }
 
@@ -74,7 +80,7 @@ def cloudfront_prefix_list_id(scope: Construct) -> str:
                 "region",
                 stack.region,
                 "a region with a known CloudFront origin-facing prefix list: " + ", ".join(CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS),
-                fix="use public_load_balancer_ingress=True there, or add the region's prefix list id to the library",
+                fix="add the region's prefix list id to the library, or use public_load_balancer_ingress=True there (no CDN)",
             ) from None
     mapping = stack.node.try_find_child("CloudFrontOriginFacingPrefixLists")
     if mapping is None:
@@ -102,17 +108,28 @@ class FargateWebService(Construct):
     * a container with a read-only root file system (scratch volumes at ``writable_paths``),
       never privileged, logging to a log group encrypted with a customer-managed KMS key with the
       profile's retention; secrets injected from Secrets Manager or SSM;
-    * an internet-facing ALB in the public subnets that drops invalid header fields, writes
-      access logs to an encrypted, TLS-only, versioned, lifecycle-managed bucket, and has deletion
-      protection where ``profile.protection.deletion_protection``;
+    * an ALB that drops invalid header fields, writes access logs to an encrypted, TLS-only,
+      versioned, lifecycle-managed bucket, and has deletion protection where
+      ``profile.protection.deletion_protection``;
     * with ``certificate``: an HTTPS listener with a TLS 1.3 policy and an HTTP listener that
       redirects to it; without: a plain HTTP listener where ``profile.compute.allow_http``;
-    * ingress only from CloudFront's origin-facing managed prefix list (resolved from a per-region
-      table, no lookup), plus a listener rule that forwards only requests carrying the secret
-      header ``X-Origin-Verify`` — every other request gets a fixed 403. The secret is generated
-      in Secrets Manager and referenced dynamically; the CDN construct reads
-      :attr:`origin_header_name` and :attr:`origin_header_value`. With
-      ``public_load_balancer_ingress=True`` the ALB is open to the internet and forwards all;
+    * how CloudFront reaches it, by ``cloudfront_access``:
+
+      - ``"vpc-origin"`` (default): an **internal** ALB in the private subnets, for a CloudFront
+        VPC origin (``CdnBucket.add_api_origin(service.load_balancer)``). It has no public
+        address; its security group admits CloudFront's origin-facing managed prefix list on the
+        serving port (the ingress AWS documents for VPC origins; the service-managed
+        ``CloudFront-VPCOrigins-Service-SG`` exists only once the distribution's stack has
+        created the VPC origin, and CloudFormation exposes no id for it). No shared secret, so
+        nothing to rotate between two stacks;
+      - ``"origin-secret"``: an internet-facing ALB in the public subnets admitting the same
+        prefix list, plus a listener rule that forwards only requests carrying the secret header
+        ``X-Origin-Verify`` (every other request gets a fixed 403). The secret is generated in
+        Secrets Manager and referenced dynamically; the CDN reads :attr:`origin_header_name` and
+        :attr:`origin_header_value` (or :meth:`origin_header_value_in` from another region).
+
+      With ``public_load_balancer_ingress=True`` the ALB is internet-facing, open to everyone and
+      forwards all (a service without a CDN);
     * target tracking on CPU, memory and (where ``profile.compute.requests_per_target``) ALB
       requests per target, between the profile's min and max tasks; scale to zero out of hours
       and back in the morning where ``profile.compute.auto_shutdown``.
@@ -136,12 +153,17 @@ class FargateWebService(Construct):
         Serve HTTPS with this certificate (and redirect HTTP to HTTPS). Required where
         ``profile.compute.allow_http`` is false. Default: ``None`` (plain HTTP).
     public_load_balancer_ingress : bool, optional
-        Open the ALB to 0.0.0.0/0 instead of CloudFront only, without the origin-header rule
-        (for services without a CDN). Default: ``False``.
+        Open an internet-facing ALB to 0.0.0.0/0 instead of CloudFront only, without the
+        origin-header rule (for services without a CDN). Default: ``False``.
+    cloudfront_access : str, optional
+        How CloudFront reaches the ALB: ``"vpc-origin"`` (an internal ALB) or ``"origin-secret"``
+        (an internet-facing ALB checking a secret header); see above. Not allowed with
+        ``public_load_balancer_ingress=True``. Default: ``"vpc-origin"``.
     origin_secret_replica_regions : Sequence[str], optional
-        Regions the origin secret is replicated to (Secrets Manager replicas, under a fixed
-        name), so a CDN stack there — CloudFront's us-east-1 edge stack — can read the header
-        value with :meth:`origin_header_value_in`. Default: ``()`` (no replicas).
+        With ``cloudfront_access="origin-secret"``: regions the origin secret is replicated to
+        (Secrets Manager replicas), so a CDN stack there — CloudFront's us-east-1 edge stack —
+        can read the header value with :meth:`origin_header_value_in`. Default: ``()`` (no
+        replicas).
     health_check_path : str, optional
         The target group's health-check path. Default: ``"/"``.
     environment : Mapping[str, str], optional
@@ -172,7 +194,8 @@ class FargateWebService(Construct):
         (``desired_count``, ``circuit_breaker``, subnets, public IPs, ...); ``enable_execute_command``
         can only be turned off. Default: ``None``.
     load_balancer_props : Mapping[str, Any], optional
-        Extra ``elbv2.ApplicationLoadBalancerProps`` keyword arguments, except ``vpc``,
+        Extra ``elbv2.ApplicationLoadBalancerProps`` keyword arguments (e.g. ``vpc_subnets``:
+        default the private subnets for a VPC origin, else the public ones), except ``vpc``,
         ``internet_facing``, ``security_group`` and ``drop_invalid_header_fields``;
         ``deletion_protection`` can only be turned on. Default: ``None``.
 
@@ -196,15 +219,19 @@ class FargateWebService(Construct):
     access_log_bucket : aws_cdk.aws_s3.IBucket
         Where the ALB writes access logs (``access_logs.bucket``).
     key : aws_cdk.aws_kms.Key
-        Encrypts the container log group and the origin secret.
+        Encrypts the container log group (and the origin secret, where there is one).
     log_group : aws_cdk.aws_logs.LogGroup
     scaling : aws_cdk.aws_ecs.ScalableTaskCount
+    cloudfront_access : str or None
+        ``"vpc-origin"`` or ``"origin-secret"`` (``None`` with public ingress).
+    internet_facing : bool
+        Whether the ALB is internet-facing (``False`` for a VPC origin).
     origin_secret : aws_cdk.aws_secretsmanager.Secret or None
-        The origin-verify secret (``None`` with public ingress).
+        The origin-verify secret (``"origin-secret"`` mode only).
     origin_header_name : str or None
-        ``"X-Origin-Verify"`` (``None`` with public ingress).
+        ``"X-Origin-Verify"`` (``"origin-secret"`` mode only).
     origin_header_value : str or None
-        A CloudFormation dynamic reference to the secret's value (``None`` with public ingress).
+        A CloudFormation dynamic reference to the secret's value (``"origin-secret"`` mode only).
     prefix_list_id : str or None
         The CloudFront origin-facing prefix list admitted (``None`` with public ingress).
     """
@@ -220,6 +247,7 @@ class FargateWebService(Construct):
         container_port: int = 8080,
         certificate: acm.ICertificate | None = None,
         public_load_balancer_ingress: bool = False,
+        cloudfront_access: str | None = None,
         origin_secret_replica_regions: Sequence[str] = (),
         health_check_path: str = "/",
         environment: Mapping[str, str] | None = None,
@@ -250,6 +278,7 @@ class FargateWebService(Construct):
                 writable_paths=writable_paths,
             )
             compute = _compute_settings(profile, cpu=cpu, memory_mib=memory_mib, min_tasks=min_tasks, max_tasks=max_tasks)
+            access = _cloudfront_access(cloudfront_access, public_load_balancer_ingress, origin_secret_replica_regions)
             _refuse_value(
                 service_props, "service_props", "enable_execute_command", True,
                 when=not profile.compute.enable_exec,
@@ -268,6 +297,9 @@ class FargateWebService(Construct):
         self.compute = compute
         self.container_port = container_port
         self.public_load_balancer_ingress = public_load_balancer_ingress
+        self.cloudfront_access: str | None = access
+        # Only a VPC origin reaches an internal ALB; every other mode needs a public address.
+        self.internet_facing = access != "vpc-origin"
         self.origin_secret_replica_regions = tuple(origin_secret_replica_regions)
 
         self.key = log_encryption_key(
@@ -318,7 +350,8 @@ class FargateWebService(Construct):
             "LoadBalancerSecurityGroup",
             vpc=self.vpc,
             description="ALB: "
-            + ("HTTP(S) from anywhere" if public_load_balancer_ingress else "CloudFront origin-facing addresses only"),
+            + ("HTTP(S) from anywhere" if public_load_balancer_ingress else "CloudFront origin-facing addresses only")
+            + (" (internal, CloudFront VPC origin)" if access == "vpc-origin" else ""),
             allow_all_outbound=False,
         )
         self.load_balancer = self._load_balancer(load_balancer_props)
@@ -331,9 +364,9 @@ class FargateWebService(Construct):
             allow_all_outbound=True,  # image pulls, AWS APIs and the app's own dependencies
         )
         self.service = self._service(service_props)
+        self._wait_for_capacity_providers()
 
         self.origin_secret: secretsmanager.Secret | None = None
-        self.origin_secret_name: str | None = None
         self.origin_header_name: str | None = None
         self.origin_header_value: str | None = None
         self.prefix_list_id: str | None = None
@@ -498,10 +531,11 @@ class FargateWebService(Construct):
         return task_definition, container
 
     def _load_balancer(self, overrides: Mapping[str, Any] | None) -> elbv2.ApplicationLoadBalancer:
+        subnets = ec2.SubnetType.PUBLIC if self.internet_facing else ec2.SubnetType.PRIVATE_WITH_EGRESS
         defaults: dict[str, Any] = dict(
             vpc=self.vpc,
-            internet_facing=True,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            internet_facing=self.internet_facing,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=subnets),
             security_group=self.load_balancer_security_group,
             drop_invalid_header_fields=True,
             deletion_protection=self.profile.protection.deletion_protection,
@@ -550,12 +584,24 @@ class FargateWebService(Construct):
         )
         return ecs.FargateService(self, "Service", **props)
 
+    def _wait_for_capacity_providers(self) -> None:
+        """Make the service wait for (and outlive) the cluster's capacity-provider associations.
+
+        The service's strategy names FARGATE / FARGATE_SPOT, which the cluster only offers once
+        its ``ClusterCapacityProviderAssociations`` exist; CDK adds no dependency, so a create
+        races them and a delete removes them first ("The capacity provider ... is in use",
+        aws/containers-roadmap #631). CDK creates the associations in an aspect of the cluster,
+        so the dependency is added by an aspect on the cluster too, which runs after it.
+        """
+        cdk.Aspects.of(self.cluster).add(_ServiceWaitsForCapacityProviders(self.service))
+
     def _listeners(self, certificate: acm.ICertificate | None, health_check_path: str) -> None:
         lb = self.load_balancer
         sg = self.load_balancer_security_group
         port = 443 if certificate else 80
         forbidden = elbv2.ListenerAction.fixed_response(403, content_type="text/plain", message_body="Forbidden")
-        default_action = None if self.public_load_balancer_ingress else forbidden
+        # Only the origin-secret mode turns away requests without the header; the others forward all.
+        default_action = forbidden if self.cloudfront_access == "origin-secret" else None
         if certificate:
             self.listener = lb.add_listener(
                 "Https",
@@ -585,38 +631,16 @@ class FargateWebService(Construct):
             conditions: dict[str, Any] = {}
         else:
             # The prefix list weighs ~55 rules against the security group's rule quota (60), so
-            # it is admitted on the serving port only; CloudFront never needs the redirect.
+            # it is admitted on the serving port only; CloudFront never needs the redirect. For a
+            # VPC origin it is one of the two ingress sources AWS documents (the other, the
+            # service-managed security group, has no CloudFormation id to reference).
             self.prefix_list_id = cloudfront_prefix_list_id(self)
             sg.add_ingress_rule(
                 ec2.Peer.prefix_list(self.prefix_list_id),
                 ec2.Port.tcp(port),
                 "CloudFront origin-facing addresses (com.amazonaws.global.cloudfront.origin-facing)",
             )
-            replicas = self.origin_secret_replica_regions
-            # A fixed name lets a stack in a replica region reference the replica by name; kept as
-            # a literal (the Secret's own secret_name attribute is a token from its ARN).
-            self.origin_secret_name = f"{cdk.Stack.of(self).stack_name}/{self.node.id}/origin-verify" if replicas else None
-            self.origin_secret = secretsmanager.Secret(
-                self,
-                "OriginSecret",
-                description=f"Value of the {ORIGIN_HEADER_NAME} header CloudFront sends to {self.node.path}",
-                encryption_key=self.key,
-                secret_name=self.origin_secret_name,
-                replica_regions=[secretsmanager.ReplicaRegion(region=r) for r in replicas] or None,
-                generate_secret_string=secretsmanager.SecretStringGenerator(
-                    exclude_punctuation=True, include_space=False, password_length=48
-                ),
-            )
-            # Kept with the environment's data: replacing it forces CloudFront and the ALB to agree anew.
-            self.origin_secret.apply_removal_policy(removal_policy(self.profile.is_retained))
-            self.origin_header_name = ORIGIN_HEADER_NAME
-            # A {{resolve:secretsmanager:...}} dynamic reference: resolved by CloudFormation, never
-            # written into the template.
-            self.origin_header_value = self.origin_secret.secret_value.unsafe_unwrap()
-            conditions = dict(
-                priority=10,
-                conditions=[elbv2.ListenerCondition.http_header(ORIGIN_HEADER_NAME, [self.origin_header_value])],
-            )
+            conditions = self._origin_secret() if self.cloudfront_access == "origin-secret" else {}
         # A child of this construct, not of the listener: the service then depends on the listener
         # (or rule) alone, not also on the target group it already references (cfn-lint W3005).
         self.target_group = elbv2.ApplicationTargetGroup(
@@ -637,6 +661,35 @@ class FargateWebService(Construct):
             ),
         )
         self.listener.add_target_groups("Service", target_groups=[self.target_group], **conditions)
+
+    def _origin_secret(self) -> dict[str, Any]:
+        """The origin-verify secret and the listener-rule condition that checks its header."""
+        replicas = self.origin_secret_replica_regions
+        # No fixed name: a retained secret under a fixed name would make the next create of this
+        # stack fail with "already exists"; replicas are found by ARN (origin_header_value_in).
+        self.origin_secret = secretsmanager.Secret(
+            self,
+            "OriginSecret",
+            description=f"Value of the {ORIGIN_HEADER_NAME} header CloudFront sends to {self.node.path}",
+            encryption_key=self.key,
+            replica_regions=[secretsmanager.ReplicaRegion(region=r) for r in replicas] or None,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, include_space=False, password_length=48
+            ),
+        )
+        # Kept with the environment's data (replacing it forces CloudFront and the ALB to agree
+        # anew), except after a failed first create, which would otherwise leave it orphaned.
+        self.origin_secret.apply_removal_policy(
+            cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if self.profile.is_retained else cdk.RemovalPolicy.DESTROY
+        )
+        self.origin_header_name = ORIGIN_HEADER_NAME
+        # A {{resolve:secretsmanager:...}} dynamic reference: resolved by CloudFormation, never
+        # written into the template.
+        self.origin_header_value = self.origin_secret.secret_value.unsafe_unwrap()
+        return dict(
+            priority=10,
+            conditions=[elbv2.ListenerCondition.http_header(ORIGIN_HEADER_NAME, [self.origin_header_value])],
+        )
 
     def _scaling(self) -> ecs.ScalableTaskCount:
         c = self.compute
@@ -669,7 +722,7 @@ class FargateWebService(Construct):
         """Apply the registry's entries: the unconditional ones and each ``FargateWebService[<variant>]``
         that matches how this service was built."""
         variants = ["http" if certificate is None else "https"]
-        variants.append("public" if self.public_load_balancer_ingress else "origin-secret")
+        variants.append("public" if self.public_load_balancer_ingress else str(self.cloudfront_access))
         if environment:
             variants.append("environment")
         if not self.load_balancer_deletion_protection:
@@ -688,9 +741,10 @@ class FargateWebService(Construct):
         """The origin-verify header value as a dynamic reference a stack in ``region`` can resolve.
 
         In the service's own region this is :attr:`origin_header_value`; in a region listed in
-        ``origin_secret_replica_regions`` it references that region's replica by name (a plain
-        cross-region reference cannot carry a secret: CloudFormation resolves dynamic references
-        only where they appear in a template).
+        ``origin_secret_replica_regions`` it references that region's replica by its ARN (the
+        primary's ARN with the region replaced: a replica keeps the name and suffix). A plain
+        cross-region reference cannot carry a secret's value: CloudFormation resolves dynamic
+        references only in the template that holds them.
 
         Parameters
         ----------
@@ -699,8 +753,9 @@ class FargateWebService(Construct):
         """
         if self.origin_secret is None or self.origin_header_value is None:
             raise ConfigurationError(
-                "origin_header_value_in", region, "a service with CloudFront-only ingress",
-                fix="this service was built with public_load_balancer_ingress=True and has no origin secret",
+                "origin_header_value_in", region, "a service with cloudfront_access='origin-secret'",
+                fix="this service has no origin secret: with the default VPC origin, call "
+                "CdnBucket.add_api_origin(service.load_balancer) without a header",
                 source=self.node.path,
             )
         if region == cdk.Stack.of(self).region:
@@ -712,7 +767,11 @@ class FargateWebService(Construct):
                 fix=f"pass origin_secret_replica_regions=[{region!r}] to FargateWebService",
                 source=self.node.path,
             )
-        return cdk.SecretValue.secrets_manager(self.origin_secret_name).unsafe_unwrap()  # type: ignore[arg-type]
+        parts = cdk.Arn.split(self.origin_secret.secret_arn, cdk.ArnFormat.COLON_RESOURCE_NAME)
+        replica_arn = cdk.Fn.join(
+            ":", ["arn", parts.partition, "secretsmanager", region, parts.account, "secret", parts.resource_name]
+        )
+        return cdk.SecretValue.secrets_manager(replica_arn).unsafe_unwrap()
 
     @property
     def load_balancer_deletion_protection(self) -> bool:
@@ -731,6 +790,21 @@ class FargateWebService(Construct):
 # ----------------------------------------------------------------------------------------------
 # profile-derived settings
 # ----------------------------------------------------------------------------------------------
+
+
+@jsii.implements(cdk.IAspect)
+class _ServiceWaitsForCapacityProviders:
+    """On the cluster: the service depends on the associations CDK's own aspect just created there."""
+
+    def __init__(self, service: ecs.FargateService) -> None:
+        self._service = service
+
+    def visit(self, node: IConstruct) -> None:
+        if not isinstance(node, ecs.Cluster):
+            return
+        for child in node.node.children:
+            if isinstance(child, ecs.CfnClusterCapacityProviderAssociations):
+                self._service.node.add_dependency(child)
 
 
 def min_healthy_percent(min_tasks: int) -> int:
@@ -752,6 +826,29 @@ def capacity_provider_strategies(spot_percent: int) -> list[ecs.CapacityProvider
         ecs.CapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=100 - spot_percent),
         ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=spot_percent),
     ]
+
+
+def _cloudfront_access(value: Any, public: bool, replica_regions: Sequence[str]) -> str | None:
+    """The checked ``cloudfront_access`` mode (``None`` for a public ALB without a CDN)."""
+    if public:
+        if value is not None:
+            raise ConfigurationError(
+                "cloudfront_access", value, "None with public_load_balancer_ingress=True",
+                fix="a public ALB has no CDN in front: drop cloudfront_access, or public_load_balancer_ingress",
+            )
+        return None
+    access = "vpc-origin" if value is None else value
+    if access not in CLOUDFRONT_ACCESS_MODES:
+        raise ConfigurationError(
+            "cloudfront_access", value, " | ".join(repr(m) for m in CLOUDFRONT_ACCESS_MODES),
+            fix="'vpc-origin' (an internal ALB, the default) or 'origin-secret' (a public ALB checking a header)",
+        )
+    if replica_regions and access != "origin-secret":
+        raise ConfigurationError(
+            "origin_secret_replica_regions", list(replica_regions), "() unless cloudfront_access='origin-secret'",
+            fix="a VPC origin needs no shared secret: drop origin_secret_replica_regions",
+        )
+    return access
 
 
 def _compute_settings(profile: EnvironmentProfile, **explicit: Any) -> Any:

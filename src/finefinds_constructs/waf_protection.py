@@ -16,7 +16,8 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from . import compliance
-from ._internal.logs import log_encryption_key, removal_policy, retention
+from ._internal.logs import log_encryption_key, retention
+from ._internal.jsii import describe, jsii_types
 from ._internal.props import closest, merge_props
 from ._internal.tagging import apply_organisation_tags
 from ._internal.validation import require_profile
@@ -73,6 +74,8 @@ class WafProtection(Construct):
     * 2 ``GeoBlock``: block ``profile.waf.blocked_countries``;
     * 3 ``RateLimitPerIp``: block a client IP above ``profile.waf.rate_limit`` requests per
       5-minute window (AWS minimum: 10);
+
+      (2 and 3 are left to the CLOUDFRONT-scope ACL with ``behind_cloudfront=True``, see below);
     * 10 to 15, AWS managed rule groups: Amazon IP reputation list, anonymous IP list, core rule
       set, known bad inputs, SQL injection, and the Linux OS group where
       ``profile.waf.linux_rules``. Groups named in ``profile.waf.count_only_rules`` run in COUNT
@@ -95,9 +98,15 @@ class WafProtection(Construct):
             waf.associate(service.load_balancer)
 
     **Behind CloudFront.** A REGIONAL web ACL on an ALB that only CloudFront can reach sees
-    CloudFront's edge addresses as the source IP, so a per-IP rate limit would throttle whole
-    edge locations. Pass ``client_ip_header="X-Forwarded-For"`` there: the rate limit, geo
-    match and IP lists then use the viewer address CloudFront appends to that header.
+    CloudFront's addresses as the source IP, so a per-IP rate limit would throttle whole edge
+    locations, and geo matching would place every viewer where the edge is. Reading the viewer
+    from ``X-Forwarded-For`` does not help: AWS WAF's forwarded-IP configuration of rate-based and
+    geo statements evaluates only the *first* address of the header, which the client writes
+    (CloudFront appends the viewer's address at the end). Pass ``behind_cloudfront=True`` there:
+    the regional ACL then leaves the rate limit and geo block to the distribution's CLOUDFRONT-
+    scope ACL (where the source IP is the viewer's), and matches the IP lists against the *last*
+    ``X-Forwarded-For`` address, the one CloudFront wrote. ``client_ip_header="X-Forwarded-For"``
+    is refused for that reason.
 
     **CLOUDFRONT scope** web ACLs must be created in us-east-1, whatever region the rest of the
     environment uses. Put the WafProtection in its own us-east-1 stack and hand the ARN to the
@@ -144,8 +153,15 @@ class WafProtection(Construct):
         blocks, e.g. ``{"AWSManagedRulesCommonRuleSet": ["SizeRestrictions_BODY"]}`` for an API
         that accepts large bodies. Default: none.
     client_ip_header : str, optional
-        Take the client address from this header (e.g. ``"X-Forwarded-For"`` behind CloudFront)
-        instead of the connection's source address. Default: ``None`` (source address).
+        Take the client address from this header instead of the connection's source address: a
+        header a trusted proxy *sets* to the viewer's address alone (e.g. ``True-Client-IP``
+        written by a CloudFront Function). Not ``X-Forwarded-For``, whose first address (the one
+        WAF evaluates) the client controls. Default: ``None`` (source address).
+    behind_cloudfront : bool, optional
+        A REGIONAL web ACL on a resource only CloudFront reaches: no per-IP rate limit and no geo
+        block here (the CLOUDFRONT-scope ACL has them), IP lists matched against the last
+        ``X-Forwarded-For`` address (unless ``client_ip_header`` names a header to use).
+        Default: ``False``.
     web_acl_props : Mapping[str, Any], optional
         Extra ``wafv2.CfnWebACLProps`` keyword arguments (``name``, ``description``,
         ``default_action``, ``custom_response_bodies``, ``token_domains``, ...), applied over
@@ -162,6 +178,8 @@ class WafProtection(Construct):
         Its name, which is also its CloudWatch metric name (the ``WebACL`` dimension).
     web_acl_scope : str
         ``"REGIONAL"`` or ``"CLOUDFRONT"``.
+    behind_cloudfront : bool
+        Whether the ACL guards a resource only CloudFront reaches.
     log_group : aws_cdk.aws_logs.LogGroup
         The ``aws-waf-logs-`` log group receiving full request logs.
     key : aws_cdk.aws_kms.Key
@@ -189,6 +207,7 @@ class WafProtection(Construct):
         count_only_rules: Sequence[str] | None = None,
         rule_action_overrides: Mapping[str, Sequence[str]] | None = None,
         client_ip_header: str | None = None,
+        behind_cloudfront: bool = False,
         web_acl_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -204,6 +223,10 @@ class WafProtection(Construct):
         )
         overrides = self._check_rule_overrides(rule_action_overrides, waf.linux_rules)
         self._forwarded = self._check_header(client_ip_header)
+        self.behind_cloudfront = self._check_behind_cloudfront(behind_cloudfront, rate_limit)
+        # Rate limit and geo block need the viewer's address; behind CloudFront without a header
+        # set by a trusted proxy, only the CLOUDFRONT-scope ACL has it.
+        per_viewer = not self.behind_cloudfront or self._forwarded is not None
         allowed = self._check_cidrs("allowed_ips", allowed_ips)
         blocked = self._check_cidrs("blocked_ips", blocked_ips)
 
@@ -213,19 +236,20 @@ class WafProtection(Construct):
             rules.append(self._ip_rule("AllowListedIps", "AllowList", allowed, allow=True))
         if blocked:
             rules.append(self._ip_rule("BlockListedIps", "DenyList", blocked, allow=False))
-        if waf.blocked_countries:
+        if waf.blocked_countries and per_viewer:
             geo = wafv2.CfnWebACL.GeoMatchStatementProperty(
                 country_codes=list(waf.blocked_countries),
                 forwarded_ip_config=self._forwarded_config("MATCH"),
             )
             rules.append(_rule("GeoBlock", wafv2.CfnWebACL.StatementProperty(geo_match_statement=geo), action="block"))
-        rate = wafv2.CfnWebACL.RateBasedStatementProperty(
-            limit=limit,
-            evaluation_window_sec=300,
-            aggregate_key_type="FORWARDED_IP" if self._forwarded else "IP",
-            forwarded_ip_config=self._forwarded_config("NO_MATCH"),
-        )
-        rules.append(_rule("RateLimitPerIp", wafv2.CfnWebACL.StatementProperty(rate_based_statement=rate), action="block"))
+        if per_viewer:
+            rate = wafv2.CfnWebACL.RateBasedStatementProperty(
+                limit=limit,
+                evaluation_window_sec=300,
+                aggregate_key_type="FORWARDED_IP" if self._forwarded else "IP",
+                forwarded_ip_config=self._forwarded_config("NO_MATCH"),
+            )
+            rules.append(_rule("RateLimitPerIp", wafv2.CfnWebACL.StatementProperty(rate_based_statement=rate), action="block"))
         for group in MANAGED_RULE_GROUPS:
             if group == "AWSManagedRulesLinuxRuleSet" and not waf.linux_rules:
                 continue
@@ -308,7 +332,7 @@ class WafProtection(Construct):
         if self.web_acl_scope != "REGIONAL":
             raise ConfigurationError(
                 "associate(resource)",
-                _describe(resource),
+                describe(resource),
                 "nothing: a CLOUDFRONT web ACL is not associated, the distribution references it",
                 fix="pass web_acl_id=waf.web_acl_arn to cloudfront.Distribution",
                 source=self.node.path,
@@ -317,7 +341,7 @@ class WafProtection(Construct):
         if arn is None:
             raise ConfigurationError(
                 "associate(resource)",
-                _describe(resource),
+                describe(resource),
                 "an elbv2.IApplicationLoadBalancer, apigateway.Stage, appsync.IGraphqlApi or cognito.IUserPool",
                 fix="WAF protects only those resource types (CloudFront: use web_acl_arn on the distribution)",
                 source=self.node.path,
@@ -427,9 +451,36 @@ class WafProtection(Construct):
             return None
         if not isinstance(header, str) or not header or any(c in header for c in " :\t\r\n"):
             raise ConfigurationError(
-                "client_ip_header", header, "an HTTP header name such as 'X-Forwarded-For'", source=self.node.path
+                "client_ip_header", header, "an HTTP header name such as 'True-Client-IP'", source=self.node.path
+            )
+        if header.lower() == "x-forwarded-for":
+            raise ConfigurationError(
+                "client_ip_header",
+                header,
+                "a header a trusted proxy sets to the viewer's address alone",
+                fix="AWS WAF evaluates the first X-Forwarded-For address, which the client writes (CloudFront "
+                "appends the viewer last), so a forged header defeats the rate limit and geo block. Behind "
+                "CloudFront pass behind_cloudfront=True and rate-limit in the CLOUDFRONT-scope web ACL",
+                source=self.node.path,
             )
         return header
+
+    def _check_behind_cloudfront(self, value: Any, rate_limit: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ConfigurationError("behind_cloudfront", value, "True or False", source=self.node.path)
+        if value and self.web_acl_scope != "REGIONAL":
+            raise ConfigurationError(
+                "behind_cloudfront", value, "False for a CLOUDFRONT-scope web ACL",
+                fix="behind_cloudfront describes a REGIONAL web ACL on CloudFront's origin", source=self.node.path,
+            )
+        if value and rate_limit is not None and self._forwarded is None:
+            raise ConfigurationError(
+                "rate_limit", rate_limit, "None with behind_cloudfront=True",
+                fix="behind CloudFront the source IP is CloudFront's: set the rate limit on the CLOUDFRONT-scope "
+                "WafProtection, or pass client_ip_header= naming a header your CloudFront sets to the viewer's address",
+                source=self.node.path,
+            )
+        return value
 
     def _check_cidrs(self, parameter: str, values: Sequence[str] | None) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         if values is None:
@@ -453,6 +504,10 @@ class WafProtection(Construct):
             networks.append(net)
         return networks
 
+    def _ip_set_header(self) -> str | None:
+        """The header IP lists read the viewer from: ``client_ip_header``, else X-Forwarded-For behind CloudFront."""
+        return self._forwarded or ("X-Forwarded-For" if self.behind_cloudfront else None)
+
     def _forwarded_config(self, fallback: str) -> wafv2.CfnWebACL.ForwardedIPConfigurationProperty | None:
         if not self._forwarded:
             return None
@@ -474,10 +529,11 @@ class WafProtection(Construct):
             )
             self.ip_sets[f"{set_id}V{version}"] = ip_set
             forwarded = None
-            if self._forwarded:
+            header = self._ip_set_header()
+            if header:
                 # CloudFront appends the viewer address last; earlier entries are client-supplied.
                 forwarded = wafv2.CfnWebACL.IPSetForwardedIPConfigurationProperty(
-                    header_name=self._forwarded, fallback_behavior="MATCH" if not allow else "NO_MATCH", position="LAST"
+                    header_name=header, fallback_behavior="MATCH" if not allow else "NO_MATCH", position="LAST"
                 )
             statements.append(
                 wafv2.CfnWebACL.StatementProperty(
@@ -501,11 +557,22 @@ class WafProtection(Construct):
         group = logs.LogGroup(
             self,
             "LogGroup",
-            # WAF only delivers to log groups whose name starts with "aws-waf-logs-".
-            log_group_name="aws-waf-logs-" + cdk.Names.unique_resource_name(self, max_length=200, separator="-"),
+            # WAF only delivers to log groups whose name starts with "aws-waf-logs-". The rest need
+            # not be fixed: a piece of the stack id (new on every create) keeps a group retained by
+            # a deleted stack from blocking the next create ("already exists").
+            log_group_name=cdk.Fn.join(
+                "-",
+                [
+                    "aws-waf-logs-" + cdk.Names.unique_resource_name(self, max_length=200, separator="-"),
+                    cdk.Fn.select(0, cdk.Fn.split("-", cdk.Fn.select(2, cdk.Fn.split("/", cdk.Aws.STACK_ID)))),
+                ],
+            ),
             encryption_key=key,
             retention=retention(profile.protection.log_retention_days),
-            removal_policy=removal_policy(profile.is_retained),
+            # Kept with the environment's data, except after a failed first create.
+            removal_policy=(
+                cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if profile.is_retained else cdk.RemovalPolicy.DESTROY
+            ),
         )
         config = wafv2.CfnLoggingConfiguration(
             self,
@@ -547,25 +614,10 @@ def _rule(
     )
 
 
-def _jsii_types(obj: Any) -> set[str]:
-    """The jsii type names ``obj`` implements (imported resources are interface proxies)."""
-    classes = [type(d) for d in getattr(obj, "_delegates", ())] or [type(obj)]
-    names: set[str] = set()
-    for cls in classes:
-        for klass in cls.__mro__:
-            if "__jsii_type__" in klass.__dict__:
-                names.add(klass.__dict__["__jsii_type__"])
-            for iface in klass.__dict__.get("__jsii_ifaces__", ()):
-                for base in iface.__mro__:
-                    if "__jsii_type__" in base.__dict__:
-                        names.add(base.__dict__["__jsii_type__"])
-    return names
-
-
 def _resource_arn(resource: Any) -> str | None:
     if isinstance(resource, apigateway.Stage):
         return resource.stage_arn
-    types = _jsii_types(resource)
+    types = jsii_types(resource)
     if "aws-cdk-lib.aws_elasticloadbalancingv2.IApplicationLoadBalancer" in types:
         return resource.load_balancer_arn
     if "aws-cdk-lib.aws_appsync.IGraphqlApi" in types:
@@ -573,14 +625,3 @@ def _resource_arn(resource: Any) -> str | None:
     if "aws-cdk-lib.aws_cognito.IUserPool" in types:
         return resource.user_pool_arn
     return None
-
-
-def _describe(resource: Any) -> str:
-    """A readable type name, also for imported resources (jsii interface proxies)."""
-    delegates = getattr(resource, "_delegates", None)
-    if delegates:
-        names = [type(d).__dict__.get("__jsii_type__") for d in delegates]
-        names = [n for n in names if n]
-        if names:
-            return names[-1]
-    return type(resource).__name__

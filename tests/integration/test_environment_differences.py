@@ -42,7 +42,8 @@ def test_production_retains_every_stateful_resource(platform):
         found = resources(platform, "production", resource_type=resource_type)
         assert found, resource_type
         for path, resource in found.items():
-            assert resource.get("DeletionPolicy") in ("Retain", "Snapshot"), path
+            # RetainExceptOnCreate: kept on deletion, removed only when the create that made it rolls back.
+            assert resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate", "Snapshot"), path
             assert resource.get("UpdateReplacePolicy") in ("Retain", "Snapshot"), path
 
 

@@ -17,7 +17,7 @@ from aws_cdk import aws_s3 as s3
 
 import support
 from finefinds_constructs import ConfigurationError, EnvironmentStack, compliance, profiles
-from finefinds_constructs.cdn_bucket import HSTS_MAX_AGE_SECONDS, CdnBucket
+from finefinds_constructs.cdn_bucket import HSTS_MAX_AGE_SECONDS, SPA_REWRITE_FUNCTION, CdnBucket
 from finefinds_constructs.secure_bucket import SecureBucket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +31,8 @@ WEB_ACL = f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/edge/a1b2c3d4-5678-9
 CERT = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
 SECRET = "0123456789abcdef0123456789abcdef-origin"
 ALB_DNS = "internal-app-123.eu-west-1.elb.amazonaws.com"
+ALB_ARN = f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:loadbalancer/app/app/123"
+PARTNER_DNS = "partner-456.eu-west-1.elb.amazonaws.com"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
@@ -38,12 +40,24 @@ ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
 
 
 def _alb(stack: cdk.Stack) -> elbv2.IApplicationLoadBalancer:
+    """An internal ALB (a VPC origin's target), imported."""
     return elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes(
         stack,
         "Alb",
-        load_balancer_arn=f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:loadbalancer/app/app/123",
+        load_balancer_arn=ALB_ARN,
         security_group_id="sg-12345678",
         load_balancer_dns_name=ALB_DNS,
+    )
+
+
+def _public_alb(stack: cdk.Stack) -> elbv2.IApplicationLoadBalancer:
+    """An internet-facing ALB that checks the secret origin header, imported."""
+    return elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes(
+        stack,
+        "PartnerAlb",
+        load_balancer_arn=f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:loadbalancer/app/partner/456",
+        security_group_id="sg-87654321",
+        load_balancer_dns_name=PARTNER_DNS,
     )
 
 
@@ -54,7 +68,8 @@ def _api_protocol(profile: profiles.EnvironmentProfile) -> cloudfront.OriginProt
 
 def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     waf = {"web_acl_arn": WEB_ACL} if profile.waf.enabled else {}
-    # "Site": a custom domain, single-page app and the API origin.
+    # "Site": a custom domain, single-page app, the API through a VPC origin and a partner API
+    # through an internet-facing ALB with the secret header.
     site = CdnBucket(
         stack,
         "Site",
@@ -64,7 +79,10 @@ def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
         spa=True,
         **waf,
     )
-    site.add_api_origin(_alb(stack), origin_header_value=SECRET, protocol=_api_protocol(profile))
+    site.add_api_origin(_alb(stack), protocol=_api_protocol(profile))
+    site.add_api_origin(
+        _public_alb(stack), origin_header_value=SECRET, path_pattern="/partner/*", protocol=_api_protocol(profile)
+    )
     # "Media": the *.cloudfront.net domain, nothing else.
     CdnBucket(stack, "Media", profile=profile, **waf)
     # A standalone bucket for backups (logs to its own log bucket).
@@ -310,35 +328,86 @@ def test_tls_with_a_custom_certificate(synthesized, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_spa_error_responses(synthesized, preset):
+def test_spa_rewrites_routes_on_the_default_behaviour_only(synthesized, preset):
+    """Trap 7: no distribution-wide 403/404 -> 200 page, so /api/* errors keep their status."""
     template = synthesized.template(preset)
-    assert distribution(template, "SiteDistribution")["CustomErrorResponses"] == [
-        {"ErrorCode": code, "ResponseCode": 200, "ResponsePagePath": "/index.html", "ErrorCachingMinTTL": 10}
-        for code in (403, 404)
+    config = distribution(template, "SiteDistribution")
+    assert "CustomErrorResponses" not in config
+    function_id, function = one(template, "AWS::CloudFront::Function", "SiteSpaRewrite")
+    assert function["Properties"]["FunctionCode"] == SPA_REWRITE_FUNCTION
+    assert function["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert function["Properties"]["AutoPublish"] is True
+    assert config["DefaultCacheBehavior"]["FunctionAssociations"] == [
+        {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": [function_id, "FunctionARN"]}}
     ]
-    assert "CustomErrorResponses" not in distribution(template, "MediaDistribution")
+    assert all("FunctionAssociations" not in b for b in config["CacheBehaviors"])
+    media = distribution(template, "MediaDistribution")
+    assert "CustomErrorResponses" not in media and "FunctionAssociations" not in media["DefaultCacheBehavior"]
+    assert resources(template, "AWS::CloudFront::Function", "Media") == {}
+
+
+def test_spa_rewrite_function_behaviour():
+    """The function itself, run in Node: client-side routes get /index.html, assets pass unchanged."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH")
+    cases = {"/": "/index.html", "/shop/item/42": "/index.html", "/assets/app.js": "/assets/app.js", "/v1.2/x": "/index.html"}
+    script = SPA_REWRITE_FUNCTION + (
+        "const uris = JSON.parse(process.argv[1]);\n"
+        "console.log(JSON.stringify(uris.map((uri) => handler({request: {uri: uri}}).uri)));\n"
+    )
+    out = subprocess.run([node, "-e", script, json.dumps(list(cases))], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == list(cases.values())
+
+
+def _behaviour(config: dict, pattern: str) -> tuple[dict, dict]:
+    (behaviour,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == pattern]
+    (origin,) = [o for o in config["Origins"] if o["Id"] == behaviour["TargetOriginId"]]
+    return behaviour, origin
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_api_origin_behaviour_with_secret_header(synthesized, preset):
+def test_api_origin_through_a_vpc_origin_by_default(synthesized, preset):
+    """Trap 14: an internal ALB reached privately; no secret header to rotate across stacks."""
     profile = profiles.PRESETS[preset]
-    config = distribution(synthesized.template(preset), "SiteDistribution")
-    (behaviour,) = config["CacheBehaviors"]
-    assert behaviour["PathPattern"] == "/api/*"
+    template = synthesized.template(preset)
+    config = distribution(template, "SiteDistribution")
+    behaviour, origin = _behaviour(config, "/api/*")
     assert behaviour["CachePolicyId"] == CACHING_DISABLED
     assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER
     assert behaviour["AllowedMethods"] == ALL_METHODS
     assert behaviour["ViewerProtocolPolicy"] == "https-only"
-    (origin,) = [o for o in config["Origins"] if o["Id"] == behaviour["TargetOriginId"]]
-    assert origin["DomainName"] == ALB_DNS
+    vpc_origin_id, vpc_origin = one(template, "AWS::CloudFront::VpcOrigin", "SiteDistributionOrigin")
+    assert origin == {
+        "DomainName": ALB_DNS,
+        "Id": behaviour["TargetOriginId"],
+        "VpcOriginConfig": {"OriginReadTimeout": 30, "VpcOriginId": {"Fn::GetAtt": [vpc_origin_id, "Id"]}},
+    }
+    endpoint = vpc_origin["Properties"]["VpcOriginEndpointConfig"]
+    assert endpoint["Arn"] == ALB_ARN
+    assert endpoint["OriginProtocolPolicy"] == ("http-only" if profile.compute.allow_http else "https-only")
+    assert endpoint["OriginSSLProtocols"] == ["TLSv1.2"]
+    assert (preset == "production") is (not profile.compute.allow_http)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_api_origin_with_secret_header_when_asked(synthesized, preset):
+    profile = profiles.PRESETS[preset]
+    config = distribution(synthesized.template(preset), "SiteDistribution")
+    behaviour, origin = _behaviour(config, "/partner/*")
+    assert behaviour["CachePolicyId"] == CACHING_DISABLED
+    assert origin["DomainName"] == PARTNER_DNS
     assert origin["OriginCustomHeaders"] == [{"HeaderName": "X-Origin-Verify", "HeaderValue": SECRET}]
+    assert "VpcOriginConfig" not in origin
     custom = origin["CustomOriginConfig"]
     if profile.compute.allow_http:
         assert custom["OriginProtocolPolicy"] == "http-only"
     else:
         assert custom["OriginProtocolPolicy"] == "https-only"
         assert custom["OriginSSLProtocols"] == ["TLSv1.2"]
-    assert (preset == "production") is (not profile.compute.allow_http)
 
 
 # ------------------------------------------------------------------------------ gates
@@ -514,6 +583,28 @@ def test_bad_api_origin_raises(preset, kwargs, parameter):
         assert "'short'" not in str(info.value)  # a secret is never echoed
 
 
+def test_vpc_origin_refuses_an_internet_facing_or_network_load_balancer():
+    """A VPC origin is for an internal ALB: an internet-facing one stays reachable around CloudFront."""
+    from aws_cdk import aws_ec2 as ec2
+
+    stack, profile = _stack()
+    cdn = CdnBucket(stack, "Cdn", profile=profile)
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack, "Vpc", vpc_id="vpc-1", availability_zones=["eu-west-1a"], public_subnet_ids=["subnet-1"]
+    )
+    public = elbv2.ApplicationLoadBalancer(stack, "Public", vpc=vpc, internet_facing=True)
+    with pytest.raises(ConfigurationError) as info:
+        cdn.add_api_origin(public)
+    assert info.value.parameter == "load_balancer"
+    assert "an internal ALB for a VPC origin" in str(info.value) and "origin_header_value=" in str(info.value)
+    nlb = elbv2.NetworkLoadBalancer.from_network_load_balancer_attributes(
+        stack, "Nlb", load_balancer_arn=f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:loadbalancer/net/n/1"
+    )
+    with pytest.raises(ConfigurationError, match="an elbv2.IApplicationLoadBalancer"):
+        cdn.add_api_origin(nlb)
+    assert cdn.add_api_origin(public, origin_header_value=SECRET, path_pattern="/public/*") is cdn.api_origins["/public/*"]
+
+
 def test_same_api_path_twice_is_refused():
     stack, profile = _stack()
     cdn = CdnBucket(stack, "Cdn", profile=profile)
@@ -612,7 +703,7 @@ def test_origin_secret_may_be_a_secrets_manager_token():
     stack, profile = _stack()
     secret = secretsmanager.Secret(stack, "OriginSecret")
     cdn = CdnBucket(stack, "Cdn", profile=profile)
-    cdn.add_api_origin(_alb(stack), origin_header_value=secret.secret_value.unsafe_unwrap())
+    cdn.add_api_origin(_public_alb(stack), origin_header_value=secret.secret_value.unsafe_unwrap())
     config = distribution(Template.from_stack(stack), "CdnDistribution")
     (api,) = [o for o in config["Origins"] if "CustomOriginConfig" in o]
     (header,) = api["OriginCustomHeaders"]

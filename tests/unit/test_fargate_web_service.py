@@ -59,7 +59,8 @@ def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
 
 
 def _build_variants(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
-    """HTTPS behind the CDN, HTTPS open to the internet, and (where allowed) HTTP open to it."""
+    """HTTPS behind the CDN, HTTPS with an origin secret (replicated for the edge), HTTPS open to
+    the internet, and (where allowed) HTTP open to it."""
     network = SecureVpc(stack, "Network", profile=profile)
     certificate = _certificate(stack)
     secret = secretsmanager.Secret.from_secret_complete_arn(stack, "AppSecret", APP_SECRET_ARN)
@@ -73,6 +74,10 @@ def _build_variants(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> N
         user="1000:1000",
         environment={"LOG_LEVEL": "info"},
         secrets={"API_KEY": ecs.Secret.from_secrets_manager(secret)},
+    )
+    FargateWebService(
+        stack, "Secret", profile=profile, vpc=network, image=_image(), certificate=certificate,
+        cloudfront_access="origin-secret", origin_secret_replica_regions=["us-east-1"],
     )
     FargateWebService(
         stack, "Public", profile=profile, vpc=network, image=_image(), certificate=certificate,
@@ -152,16 +157,37 @@ def test_cluster_has_container_insights_and_fargate_capacity_providers(synth, pr
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_service_runs_in_private_subnets_without_public_ip(synth, preset):
+def test_service_and_internal_load_balancer_run_in_private_subnets(synth, preset):
+    """The default (a CloudFront VPC origin): the ALB is internal, in the private subnets, no public address."""
     template = synth.template(preset)
     network = _props(template, "AWS::ECS::Service")["NetworkConfiguration"]["AwsvpcConfiguration"]
     assert network["AssignPublicIp"] == "DISABLED"
     private = {k for k in support.resources_of_type(template, "AWS::EC2::Subnet") if "PrivateSubnet" in k}
     assert {s["Ref"] for s in network["Subnets"]} == private
     lb = _props(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    assert lb["Scheme"] == "internal"
+    assert {s["Ref"] for s in lb["Subnets"]} == private
+
+
+@pytest.mark.parametrize("preset", ["development", "production"])
+def test_origin_secret_and_public_modes_are_internet_facing(variants, preset):
+    template = variants.template(preset)
     public = {k for k in support.resources_of_type(template, "AWS::EC2::Subnet") if "PublicSubnet" in k}
-    assert lb["Scheme"] == "internet-facing"
-    assert {s["Ref"] for s in lb["Subnets"]} == public
+    for prefix in ("SecretLoadBalancer", "PublicLoadBalancer"):
+        lb = _props(template, "AWS::ElasticLoadBalancingV2::LoadBalancer", prefix)
+        assert lb["Scheme"] == "internet-facing"
+        assert {s["Ref"] for s in lb["Subnets"]} == public
+    assert _props(template, "AWS::ElasticLoadBalancingV2::LoadBalancer", "Https")["Scheme"] == "internal"
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_service_waits_for_the_capacity_provider_associations(synth, preset):
+    """Trap 3: without it the service races the associations on create and outlives them on delete."""
+    template = synth.template(preset)
+    association, _ = _one(template, "AWS::ECS::ClusterCapacityProviderAssociations")
+    _, service = _one(template, "AWS::ECS::Service")
+    assert association == "WebCluster07B7FBCB"
+    assert association in service["DependsOn"]
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -418,41 +444,110 @@ def test_only_cloudfront_prefix_list_reaches_the_load_balancer(synth, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_requests_without_origin_header_get_403(synth, preset):
+def test_vpc_origin_forwards_everything_without_a_secret(synth, preset):
+    """The default needs no shared secret: nothing to rotate between the CDN's stack and this one."""
     template = synth.template(preset)
     port = 80 if _profile(preset).compute.allow_http else 443
-    listener = _listeners(template)[port]
+    (action,) = _listeners(template)[port]["DefaultActions"]
+    assert action["Type"] == "forward"
+    assert _of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule") == {}
+    assert _of_type(template, "AWS::SecretsManager::Secret") == {}
+
+
+@pytest.mark.parametrize("preset", ["development", "production"])
+def test_origin_secret_mode_answers_403_without_the_header(variants, preset):
+    template = variants.template(preset)
+    listener = _listeners(template, "Secret")[443]
     assert listener["DefaultActions"] == [
         {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "403", "ContentType": "text/plain", "MessageBody": "Forbidden"}}
     ]
-    (rule,) = _of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule").values()
+    (rule,) = _of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule", "Secret").values()
     (condition,) = rule["Properties"]["Conditions"]
     assert condition["Field"] == "http-header"
     assert condition["HttpHeaderConfig"]["HttpHeaderName"] == ORIGIN_HEADER_NAME == "X-Origin-Verify"
-    secret_id, secret = _one(template, "AWS::SecretsManager::Secret", "WebOriginSecret")
+    secret_id, secret = _one(template, "AWS::SecretsManager::Secret", "SecretOriginSecret")
     # A dynamic reference: the value is resolved by CloudFormation, never written into the template.
     assert condition["HttpHeaderConfig"]["Values"] == [
         {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": secret_id}, ":SecretString:::}}"]]}
     ]
     assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
-    key_id, _ = _one(template, "AWS::KMS::Key", "WebKey")
+    key_id, _ = _one(template, "AWS::KMS::Key", "SecretKey")
     assert secret["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     (action,) = rule["Properties"]["Actions"]
     assert action["Type"] == "forward"
+    (ingress,) = _ingress(template, "Secret")
+    assert (ingress["SourcePrefixListId"], ingress["FromPort"]) == (CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS["eu-west-1"], 443)
+
+
+@pytest.mark.parametrize("preset", ["development", "production"])
+def test_origin_secret_has_no_fixed_name_and_is_retained_except_on_create(variants, preset):
+    """Trap 6: a retained secret under a fixed name blocks the stack's next create ("already exists")."""
+    _, secret = _one(variants.template(preset), "AWS::SecretsManager::Secret", "SecretOriginSecret")
+    assert "Name" not in secret["Properties"]
+    assert secret["Properties"]["ReplicaRegions"] == [{"Region": "us-east-1"}]
+    if _profile(preset).is_retained:
+        assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
+    else:
+        assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == ("Delete", "Delete")
+
+
+def test_vpc_origin_attributes():
+    profile = _profile("development")
+    stack = EnvironmentStack(cdk.App(), "Attrs", profile=profile)
+    network = SecureVpc(stack, "Network", profile=profile)
+    web = FargateWebService(stack, "Web", profile=profile, vpc=network, image=_image())
+    assert (web.cloudfront_access, web.internet_facing) == ("vpc-origin", False)
+    assert (web.origin_secret, web.origin_header_name, web.origin_header_value) == (None, None, None)
+    assert web.prefix_list_id == CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS["eu-west-1"]
+    for attribute in ("cluster", "service", "task_definition", "load_balancer", "listener", "log_group", "scaling"):
+        assert getattr(web, attribute) is not None
+    with pytest.raises(ConfigurationError, match="has no origin secret"):
+        web.origin_header_value_in("us-east-1")
 
 
 def test_origin_header_attributes():
     profile = _profile("development")
     stack = EnvironmentStack(cdk.App(), "Attrs", profile=profile)
     network = SecureVpc(stack, "Network", profile=profile)
-    web = FargateWebService(stack, "Web", profile=profile, vpc=network, image=_image())
+    web = FargateWebService(
+        stack, "Web", profile=profile, vpc=network, image=_image(), cloudfront_access="origin-secret",
+        origin_secret_replica_regions=["us-east-1"],
+    )
+    assert (web.cloudfront_access, web.internet_facing) == ("origin-secret", True)
     assert web.origin_header_name == "X-Origin-Verify"
     assert cdk.Token.is_unresolved(web.origin_header_value)
     assert "{{resolve:secretsmanager:" in json.dumps(stack.resolve(web.origin_header_value))
     assert web.origin_secret is not None
-    assert web.prefix_list_id == CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS["eu-west-1"]
-    for attribute in ("cluster", "service", "task_definition", "load_balancer", "listener", "log_group", "scaling"):
-        assert getattr(web, attribute) is not None
+    assert web.origin_header_value_in("eu-west-1") is web.origin_header_value
+    with pytest.raises(ConfigurationError, match="origin_secret_replica_regions"):
+        web.origin_header_value_in("eu-central-1")
+
+
+def test_replica_is_referenced_by_the_primary_arn_in_the_edge_region():
+    """The edge stack reads the us-east-1 replica by ARN (same name and suffix), no fixed name needed."""
+    app = cdk.App()
+    profile = _profile("production")
+    stack = EnvironmentStack(app, "App", profile=profile)
+    network = SecureVpc(stack, "Network", profile=profile)
+    web = FargateWebService(
+        stack, "Web", profile=profile, vpc=network, image=_image(), certificate=_certificate(stack),
+        cloudfront_access="origin-secret", origin_secret_replica_regions=["us-east-1"],
+    )
+    edge = EnvironmentStack(
+        app, "Edge", profile=profile, env=cdk.Environment(account=support.TEST_ACCOUNT, region="us-east-1"),
+        cross_region_references=True,
+    )
+    value = web.origin_header_value_in("us-east-1")
+    cdk.CfnOutput(edge, "Probe", value=value)  # a use in the edge stack: resolved there
+    primary = {"Fn::GetAtt": ["ExportsReader8B249524", "/cdk/exports/Edge/Appeuwest1RefWebOriginSecret2E613EFEFB57D8EF"]}
+
+    def part(index: int) -> dict:
+        return {"Fn::Select": [index, {"Fn::Split": [":", primary]}]}
+
+    replica = {"Fn::Join": [":", ["arn", part(1), "secretsmanager:us-east-1", part(4), "secret", part(6)]]}
+    assert Template.from_stack(edge).to_json()["Outputs"]["Probe"]["Value"] == {
+        "Fn::Join": ["", ["{{resolve:secretsmanager:", replica, ":SecretString:::}}"]]
+    }
 
 
 @pytest.mark.parametrize("preset", ["development", "production"])
@@ -563,6 +658,9 @@ def _stack(preset: str = "development") -> tuple[cdk.Stack, profiles.Environment
             "load_balancer_props['drop_invalid_header_fields'] = False is not allowed",
         ),
         ("development", {"load_balancer_props": {"internet_facing": False}}, "internet-facing"),
+        ("development", {"cloudfront_access": "vpc"}, "cloudfront_access = 'vpc' is not allowed; allowed: 'vpc-origin' | 'origin-secret'"),
+        ("development", {"cloudfront_access": "origin-secret", "public_load_balancer_ingress": True}, "public_load_balancer_ingress=True"),
+        ("development", {"origin_secret_replica_regions": ["us-east-1"]}, "a VPC origin needs no shared secret"),
         ("staging", {"load_balancer_props": {"deletion_protection": False}}, "profile.protection.deletion_protection"),
         ("development", {"task_definition_props": {"execution_role": None}}, "least-privilege"),
     ],

@@ -54,9 +54,12 @@ def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
         stack,
         "Tuned",
         profile=tuned(profile),
-        client_ip_header="X-Forwarded-For",
+        # A header a trusted proxy sets to the viewer alone (e.g. a CloudFront Function).
+        client_ip_header="True-Client-IP",
         rule_action_overrides={"AWSManagedRulesKnownBadInputsRuleSet": ["Host_localhost_HEADER"]},
     )
+    # The regional ACL of an origin only CloudFront reaches (the platform's application ALB).
+    WafProtection(stack, "Origin", profile=tuned(profile), behind_cloudfront=True, allowed_ips=ALLOWED, blocked_ips=BLOCKED)
     # The documented CLOUDFRONT pattern: a sibling stack pinned to us-east-1.
     edge = EnvironmentStack(
         stack.node.scope,
@@ -190,7 +193,7 @@ def test_geo_count_mode_linux_and_forwarded_ip(result, preset):
     rate = rules["RateLimitPerIp"]["Statement"]["RateBasedStatement"]
     assert rate["Limit"] == 100
     assert rate["AggregateKeyType"] == "FORWARDED_IP"
-    assert rate["ForwardedIPConfig"]["HeaderName"] == "X-Forwarded-For"
+    assert rate["ForwardedIPConfig"] == {"HeaderName": "True-Client-IP", "FallbackBehavior": "NO_MATCH"}
     assert rules["AWSManagedRulesCommonRuleSet"]["OverrideAction"] == {"Count": {}}
     assert rules["AWSManagedRulesLinuxRuleSet"]["OverrideAction"] == {"Count": {}}
     assert rules["AWSManagedRulesSQLiRuleSet"]["OverrideAction"] == {"None": {}}
@@ -199,19 +202,60 @@ def test_geo_count_mode_linux_and_forwarded_ip(result, preset):
     assert "RuleActionOverrides" not in rules["AWSManagedRulesSQLiRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
 
 
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_behind_cloudfront_leaves_rate_limit_and_geo_to_the_edge(result, preset):
+    """Trap 13: the source IP is CloudFront's and the first X-Forwarded-For address is the client's own."""
+    acl = web_acl(result.template(preset), "Origin")
+    names = [r["Name"] for r in sorted(acl["Rules"], key=lambda r: r["Priority"])]
+    assert names == ["AllowListedIps", "BlockListedIps", *MANAGED_RULE_GROUPS]
+    assert '"ForwardedIPConfig"' not in json.dumps(acl)
+    rules = rules_by_name(acl)
+    allow = [s["IPSetReferenceStatement"]["IPSetForwardedIPConfig"] for s in rules["AllowListedIps"]["Statement"]["OrStatement"]["Statements"]]
+    block = rules["BlockListedIps"]["Statement"]["IPSetReferenceStatement"]["IPSetForwardedIPConfig"]
+    # LAST: the address CloudFront appended (the viewer's); an earlier one is whatever the client sent.
+    assert allow == [{"HeaderName": "X-Forwarded-For", "FallbackBehavior": "NO_MATCH", "Position": "LAST"}] * 2
+    assert block == {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH", "Position": "LAST"}
+
+
+def test_x_forwarded_for_as_client_ip_header_is_refused():
+    with pytest.raises(ConfigurationError) as err:
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, client_ip_header="x-forwarded-for")
+    message = str(err.value)
+    assert "client_ip_header = 'x-forwarded-for' is not allowed" in message
+    assert "first X-Forwarded-For address, which the client writes" in message and "behind_cloudfront=True" in message
+
+
+def test_behind_cloudfront_refuses_a_rate_limit_and_the_cloudfront_scope():
+    with pytest.raises(ConfigurationError, match=r"rate_limit = 100 is not allowed.*CLOUDFRONT-scope"):
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, behind_cloudfront=True, rate_limit=100)
+    with pytest.raises(ConfigurationError, match=r"behind_cloudfront = True is not allowed; allowed: False for a CLOUDFRONT-scope"):
+        WafProtection(stack_in("us-east-1"), "Waf", profile=profiles.PRODUCTION, web_acl_scope="CLOUDFRONT", behind_cloudfront=True)
+    # With a header a trusted proxy sets, the origin's ACL can rate-limit the viewer itself.
+    waf = WafProtection(
+        stack_in(), "Waf", profile=profiles.PRODUCTION, behind_cloudfront=True, rate_limit=100, client_ip_header="True-Client-IP"
+    )
+    assert "RateLimitPerIp" in waf.rule_names
+
+
 # -------------------------------------------------------------------------------------------- logging
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
 def test_log_group_prefix_encryption_retention(result, preset):
     template = result.template(preset)
     groups = support.resources_of_type(template, "AWS::Logs::LogGroup")
     profile = profiles.PRESETS[preset]
-    assert len(groups) == 2
+    assert len(groups) == 3
+    stack_id_piece = {"Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}
     for logical_id, group in groups.items():
         props = group["Properties"]
-        assert props["LogGroupName"].startswith("aws-waf-logs-")
+        # Trap 6: the prefix WAF needs, then a piece of the stack id (new on each create), so a group
+        # retained by a deleted stack never blocks the next create.
+        (prefix, piece), = [props["LogGroupName"]["Fn::Join"][1]]
+        assert props["LogGroupName"]["Fn::Join"][0] == "-"
+        assert prefix.startswith("aws-waf-logs-Waf" + preset + "-") and piece == stack_id_piece
         assert "KmsKeyId" in props
         assert props["RetentionInDays"] == profile.protection.log_retention_days
-        assert group["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+        expected = ("RetainExceptOnCreate", "Retain") if profile.is_retained else ("Delete", "Delete")
+        assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == expected
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 
 
@@ -219,7 +263,7 @@ def test_log_group_prefix_encryption_retention(result, preset):
 def test_logging_configuration_redacts_credentials(result, preset):
     template = result.template(preset)
     configs = support.resources_of_type(template, "AWS::WAFv2::LoggingConfiguration")
-    assert len(configs) == 2
+    assert len(configs) == 3
     for config in configs.values():
         props = config["Properties"]
         assert props["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}, {"SingleHeader": {"Name": "cookie"}}]
@@ -247,7 +291,8 @@ def test_cloudfront_scope_in_us_east_1_stack(result, preset):
     template = edge_template(result, preset)
     acl = web_acl(template, "EdgeWaf")
     assert acl["Scope"] == "CLOUDFRONT"
-    template.has_resource_properties("AWS::Logs::LogGroup", {"LogGroupName": Match.string_like_regexp("^aws-waf-logs-")})
+    (group,) = support.resources_of_type(template, "AWS::Logs::LogGroup").values()
+    assert group["Properties"]["LogGroupName"]["Fn::Join"][1][0].startswith("aws-waf-logs-")
     template.has_resource_properties(
         "AWS::KMS::Key",
         {"KeyPolicy": {"Statement": Match.array_with([Match.object_like({"Principal": {"Service": "logs.us-east-1.amazonaws.com"}})])}},
