@@ -67,7 +67,10 @@ def synthesize(
     lint: bool = True,
     checkov: bool = False,
 ) -> Synthesized:
-    """Build ``build(stack, profile)`` once per preset in one app, with the four packs on, and synth.
+    """Build ``build(stack, profile)`` once per preset in one app, with the whole gate on, and synth.
+
+    The gate is what ``compliance.enable`` attaches: the four cdk-nag packs, the deploy-readiness
+    check and the Control Tower controls.
 
     Every template of the app then goes to the background cfn-lint batch (``lint``) and, with
     ``checkov``, to the checkov batch, so their runs overlap the rest of the session.
@@ -80,7 +83,7 @@ def synthesize(
         stack = EnvironmentStack(app, f"{name}-{preset}", profile=profile)
         build(stack, profile)
         stacks[preset] = stack
-    compliance.enable(app, control_tower=False)
+    compliance.enable(app)
     result = Synthesized(outdir=outdir, stacks=stacks)
     try:
         app.synth()

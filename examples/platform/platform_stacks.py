@@ -29,6 +29,7 @@ from finefinds_constructs import (
     Certificates,
     CostGuard,
     DnsZone,
+    EmailSender,
     EnvironmentProfile,
     EnvironmentStack,
     FargateWebService,
@@ -40,8 +41,11 @@ from finefinds_constructs import (
 #: CloudFront's certificates and CLOUDFRONT-scope web ACLs must be created in us-east-1.
 EDGE_REGION = "us-east-1"
 
-#: The placeholder application: a public image, so synthesis needs no Docker build.
-PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:stable-alpine"
+#: The placeholder application: a public image, so synthesis needs no Docker build. The
+#: unprivileged build runs as uid 101 and listens on 8080 (no root needed to bind it).
+PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx-unprivileged:stable-alpine"
+PLACEHOLDER_USER = "101"
+PLACEHOLDER_PORT = 8080
 
 USER_GROUPS = ("admin", "customer", "seller")
 
@@ -64,7 +68,7 @@ class DataStack(EnvironmentStack):
 
 
 class ApplicationStack(EnvironmentStack):
-    """The web service behind its ALB (reachable only through CloudFront), and its regional WAF."""
+    """The web service behind its internal ALB (a CloudFront VPC origin), and its regional WAF."""
 
     def __init__(
         self,
@@ -85,8 +89,14 @@ class ApplicationStack(EnvironmentStack):
         )
         # The data stack's secrets and keys, imported by reference: grants then land in this
         # stack's role policy instead of the data stack's key policy (which would make the data
-        # stack depend on this one, a cycle).
-        database_secret = secretsmanager.Secret.from_secret_complete_arn(self, "DatabaseSecret", data.database.secret.secret_arn)
+        # stack depend on this one, a cycle). The task logs in as the application's own database
+        # user, never the master: with a password, rotated with alternating users (a task's
+        # password outlives the next rotation); behind the proxy with IAM, holding no password.
+        database = data.database
+        database_secrets: dict[str, ecs.Secret] = {}
+        if database.app_auth == "password":
+            database_secret = secretsmanager.Secret.from_secret_complete_arn(self, "DatabaseSecret", database.app_secret.secret_arn)
+            database_secrets["DATABASE_SECRET"] = ecs.Secret.from_secrets_manager(database_secret)
         cache_token = secretsmanager.Secret.from_secret_complete_arn(self, "CacheAuthToken", data.cache.auth_token.secret_arn)
         self.service = FargateWebService(
             self,
@@ -94,44 +104,71 @@ class ApplicationStack(EnvironmentStack):
             profile=profile,
             vpc=network.vpc,
             image=ecs.ContainerImage.from_registry(PLACEHOLDER_IMAGE),
-            container_port=80,
+            container_port=PLACEHOLDER_PORT,
+            user=PLACEHOLDER_USER,
             certificate=certificate,
             writable_paths=("/tmp", "/var/cache/nginx", "/var/run"),
             environment={
                 "REDIS_HOST": data.cache.endpoint_address,
                 "REDIS_PORT": str(data.cache.port),
                 "REDIS_TLS": "true",
+                # DATABASE_HOST is the proxy's endpoint where there is a proxy.
+                **database.connection_environment(),
             },
             secrets={
-                "DATABASE_SECRET": ecs.Secret.from_secrets_manager(database_secret),
+                **database_secrets,
                 "REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(cache_token),
             },
-            origin_secret_replica_regions=[EDGE_REGION],
+            # The default: an internal ALB that the edge stack's VPC origin reaches; no shared
+            # secret to rotate across the two stacks.
+            cloudfront_access="vpc-origin",
         )
         for id_, key in (("DatabaseKey", data.database.key), ("CacheKey", data.cache.key)):
             kms.Key.from_key_arn(self, id_, key.key_arn).grant_decrypt(self.service.execution_role)
-        data.database.allow_from(self.service.service)
+        database.allow_from(self.service.service)
+        database.grant_connect(self.service.task_role)
         data.cache.allow_from(self.service.service)
         self.waf: WafProtection | None = None
         if WafProtection.enabled_for(profile):
-            # Behind CloudFront every request comes from an edge address: rate-limit the viewer.
-            self.waf = WafProtection(self, "Waf", profile=profile, client_ip_header="X-Forwarded-For")
+            # Behind CloudFront every request comes from CloudFront's addresses: the edge stack's
+            # CLOUDFRONT-scope ACL rate-limits and geo-blocks the viewer, this one inspects content.
+            self.waf = WafProtection(self, "Waf", profile=profile, behind_cloudfront=True)
             self.waf.associate(self.service.load_balancer)
+
+
+class EmailStack(EnvironmentStack):
+    """The SES domain identity the user pool sends from (DKIM and MAIL FROM records in the zone).
+
+    Its own stack, deployed before the identity stack: Cognito refuses an identity SES has not
+    verified yet. On an environment's first rollout deploy this stack, wait until ``aws sesv2
+    get-email-identity --email-identity <domain>`` shows ``VerifiedForSendingStatus: true``, then
+    the rest; and request SES production access for the account and region.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, dns: "DnsStack", **kwargs) -> None:
+        # The zone lives in us-east-1; its id reaches this region through a cross-region reference.
+        super().__init__(scope, id, profile=profile, cross_region_references=True, **kwargs)
+        self.email = EmailSender(self, "Email", profile=profile, domain_name=dns.zone.zone_name, hosted_zone=dns.zone.zone)
 
 
 class IdentityStack(EnvironmentStack):
     """Customer and staff sign-in (Cognito), with the regional WAF on the user pool where enabled."""
 
-    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, profile: EnvironmentProfile, email: EmailStack | None = None, **kwargs
+    ) -> None:
         super().__init__(scope, id, profile=profile, **kwargs)
         site = f"https://{profile.domain_name}" if profile.domain_name else "https://localhost"
+        # The local front end's redirects only where the profile allows them (never in production).
+        local = "http://localhost:3000"
         self.auth = AuthPool(
             self,
             "Auth",
             profile=profile,
-            callback_urls=[f"{site}/auth/callback", "http://localhost:3000/auth/callback"],
-            logout_urls=[f"{site}/", "http://localhost:3000/"],
+            callback_urls=[f"{site}/auth/callback"] + ([f"{local}/auth/callback"] if profile.auth.allow_localhost_urls else []),
+            logout_urls=[f"{site}/"] + ([f"{local}/"] if profile.auth.allow_localhost_urls else []),
             groups=USER_GROUPS,
+            email_sender=email.email if email else None,
         )
         self.waf: WafProtection | None = None
         if WafProtection.enabled_for(profile):
@@ -170,7 +207,7 @@ class EdgeStack(EnvironmentStack):
             id,
             profile=profile,
             env=cdk.Environment(account=profile.account, region=EDGE_REGION),
-            # The ALB's DNS name comes from the application region (Fn::GetStackOutput).
+            # The ALB's ARN and DNS name (for the VPC origin) come from the application region.
             cross_region_references=True,
             **kwargs,
         )
@@ -187,13 +224,9 @@ class EdgeStack(EnvironmentStack):
             domain_names=[profile.domain_name] if profile.domain_name else None,
             spa=True,
         )
-        service = application.service
-        self.cdn.add_api_origin(
-            service.load_balancer,
-            origin_header_name=service.origin_header_name,
-            # The replica of the service's origin secret in this region, by name.
-            origin_header_value=service.origin_header_value_in(EDGE_REGION),
-        )
+        # A VPC origin (created here, in the distribution's stack; CloudFront's API is global) to
+        # the application region's internal ALB.
+        self.cdn.add_api_origin(application.service.load_balancer)
         if dns:
             # The site's name: A/AAAA aliases to the distribution (placed in this stack).
             dns.zone.add_cdn_alias(self.cdn)
@@ -210,14 +243,17 @@ class AuditStack(EnvironmentStack):
 class BackupStack(EnvironmentStack):
     """AWS Backup: vault, daily/weekly/monthly plan, PITR, DR-region copies where the profile says."""
 
-    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, data: DataStack, **kwargs) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, profile: EnvironmentProfile, data: DataStack, dr: "BackupDrStack | None" = None, **kwargs
+    ) -> None:
         super().__init__(scope, id, profile=profile, **kwargs)
-        self.backup = BackupPlan(self, "Backup", profile=profile)
+        # The DR vault's ARN crosses regions (Fn::GetStackOutput): CDK deploys the DR stack first.
+        self.backup = BackupPlan(self, "Backup", profile=profile, dr_vault_arn=dr.backup.vault.backup_vault_arn if dr else None)
         self.backup.protect(data.database)
 
 
 class BackupDrStack(EnvironmentStack):
-    """The vault in the DR region that the environment's backups are copied to (same name)."""
+    """The vault in the DR region that the environment's backups are copied to (its ARN goes to the Backup stack)."""
 
     def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, **kwargs) -> None:
         dr_region = profile.backup.dr_region
@@ -243,8 +279,25 @@ class CostStack(EnvironmentStack):
         self.cost = CostGuard(self, "Cost", profile=profile, config_recorder=config_recorder)
 
 
+class EdgeMonitoringStack(EnvironmentStack):
+    """Alarms on the front door: CloudFront and its CLOUDFRONT web ACL (us-east-1, where their metrics are).
+
+    CloudWatch alarms watch only their own region's metrics, so the distribution's 5xx rate and
+    origin latency and the edge web ACL's blocked share are alarmed here, with this stack's own
+    encrypted topic to the same on-call addresses.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, edge: "EdgeStack", **kwargs) -> None:
+        super().__init__(scope, id, profile=profile, env=cdk.Environment(account=profile.account, region=EDGE_REGION), **kwargs)
+        self.alarms = AlarmSet(self, "Alarms", profile=profile, dashboard_name=f"FineFinds-{profile.name}-Edge")
+        self.alarms.monitor(edge.cdn, *([edge.waf] if edge.waf else []))
+
+
 class MonitoringStack(EnvironmentStack):
-    """Alarms (to the on-call e-mail addresses) and a dashboard over every construct."""
+    """Alarms (to the on-call e-mail addresses) and a dashboard over every regional construct.
+
+    The front door (CloudFront, its web ACL) is alarmed from :class:`EdgeMonitoringStack`.
+    """
 
     def __init__(self, scope: Construct, id: str, *, profile: EnvironmentProfile, monitored: list, **kwargs) -> None:
         super().__init__(scope, id, profile=profile, cross_region_references=True, **kwargs)
@@ -263,6 +316,8 @@ class Environment:
     edge: EdgeStack
     monitoring: MonitoringStack
     cost: CostStack
+    edge_monitoring: EdgeMonitoringStack | None = None
+    email: EmailStack | None = None
     dns: DnsStack | None = None
     audit: AuditStack | None = None
     backup: BackupStack | None = None
@@ -270,7 +325,7 @@ class Environment:
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        optional = [self.dns, self.audit, self.backup, self.backup_dr]
+        optional = [self.edge_monitoring, self.email, self.dns, self.audit, self.backup, self.backup_dr]
         return [self.network, self.data, self.application, self.identity, self.edge, self.monitoring, self.cost] + [
             s for s in optional if s
         ]
@@ -290,7 +345,11 @@ def build_environment(app: cdk.App, profile: EnvironmentProfile) -> Environment:
         app, f"{prefix}-Application", profile=profile, network=network.network, data=data, dns=dns,
         **described("Fargate web service, ALB, regional WAF"),
     )
-    identity = IdentityStack(app, f"{prefix}-Identity", profile=profile, **described("Cognito user pool"))
+    # SES e-mail where the profile asks for it (production): the identity in its own stack, first.
+    email = None
+    if profile.auth.email == "SES" and dns:
+        email = EmailStack(app, f"{prefix}-Email", profile=profile, dns=dns, **described("SES identity for sign-in e-mail"))
+    identity = IdentityStack(app, f"{prefix}-Identity", profile=profile, email=email, **described("Cognito user pool"))
     edge = EdgeStack(
         app, f"{prefix}-Edge", profile=profile, application=application, dns=dns,
         **described("CloudFront, media bucket, CLOUDFRONT WAF"),
@@ -301,10 +360,12 @@ def build_environment(app: cdk.App, profile: EnvironmentProfile) -> Environment:
         data.database,
         data.cache,
         identity.auth,
-        edge.cdn,
         *[w for w in (application.waf, identity.waf) if w],
     ]
     monitoring = MonitoringStack(app, f"{prefix}-Monitoring", profile=profile, monitored=monitored, **described("alarms and dashboard"))
+    edge_monitoring = EdgeMonitoringStack(
+        app, f"{prefix}-EdgeMonitoring", profile=profile, edge=edge, **described("CloudFront and edge WAF alarms (us-east-1)")
+    )
     audit = None
     if profile.audit.enabled:
         audit = AuditStack(app, f"{prefix}-Audit", profile=profile, **described("CloudTrail and AWS Config"))
@@ -313,11 +374,15 @@ def build_environment(app: cdk.App, profile: EnvironmentProfile) -> Environment:
         app, f"{prefix}-Cost", profile=profile, config_recorder=audit.audit.recorder if audit else None,
         **described("budget, anomaly detection, required tags"),
     )
-    environment = Environment(network, data, application, identity, edge, monitoring, cost, dns=dns, audit=audit)
+    environment = Environment(
+        network, data, application, identity, edge, monitoring, cost, edge_monitoring=edge_monitoring, email=email, dns=dns, audit=audit
+    )
     if profile.backup.enabled:
-        environment.backup = BackupStack(app, f"{prefix}-Backup", profile=profile, data=data, **described("AWS Backup plan and vault"))
         if profile.backup.dr_region:
             environment.backup_dr = BackupDrStack(
                 app, f"{prefix}-BackupDr", profile=profile, **described(f"backup copies in {profile.backup.dr_region}")
             )
+        environment.backup = BackupStack(
+            app, f"{prefix}-Backup", profile=profile, data=data, dr=environment.backup_dr, **described("AWS Backup plan and vault")
+        )
     return environment

@@ -36,7 +36,14 @@ from .redis_cache import RedisCache
 from .secure_vpc import SecureVpc
 from .waf_protection import WafProtection
 
-__all__ = ["AlarmSet", "HANDLERS", "NAT_PACKET_DROP_PERCENT", "ACU_AT_MAX_PERCENT", "estimated_max_connections"]
+__all__ = [
+    "AlarmSet",
+    "HANDLERS",
+    "NAT_PACKET_DROP_PERCENT",
+    "ACU_AT_MAX_PERCENT",
+    "METRICS_IN_ANOTHER_REGION",
+    "estimated_max_connections",
+]
 
 #: Share of a NAT gateway's packets dropped that alarms (AWS's recommended threshold).
 NAT_PACKET_DROP_PERCENT = 0.01
@@ -44,6 +51,10 @@ NAT_PACKET_DROP_PERCENT = 0.01
 #: Aurora Serverless v2 ``ACUUtilization`` (capacity as a share of the maximum ACU) that counts as
 #: "at its ceiling": the cluster cannot scale further.
 ACU_AT_MAX_PERCENT = 95.0
+
+#: Id of the synth warning for a construct monitored from a region its metrics are not in
+#: (acknowledge it with ``cdk.Annotations.of(scope).acknowledge_warning(id, reason)``).
+METRICS_IN_ANOTHER_REGION = "@finefinds/alarm-set:metricsInAnotherRegion"
 
 _Cmp = cloudwatch.ComparisonOperator
 _Missing = cloudwatch.TreatMissingData
@@ -85,7 +96,9 @@ class AlarmSet(Construct):
 
     * an SNS topic encrypted with a customer-managed KMS key (rotation on) that refuses
       non-TLS publishing (``enforce_ssl``) and admits CloudWatch alarms of this account only;
-      ``profile.alarms.emails`` are subscribed (a ``topic=`` you bring is used as it is);
+      ``profile.alarms.emails`` are subscribed (a ``topic=`` you bring is used as it is); a topic
+      nobody subscribes to fails the deploy-readiness check (``UnsubscribedNotificationTopic``):
+      give the profile its on-call addresses, or subscribe ``.topic`` yourself;
     * per monitored construct, the alarms that fit it (see :meth:`monitor`), each notifying the
       topic on ALARM and on OK, with ``treat_missing_data`` set explicitly, and thresholds,
       evaluation periods and datapoints-to-alarm from ``profile.alarms`` (periods are at least
@@ -196,7 +209,7 @@ class AlarmSet(Construct):
           additional metric, so an ``AWS::CloudFront::MonitoringSubscription`` is added next to the
           distribution (in the CdnBucket's stack; billed as CloudWatch custom metrics). Alarms are
           created only when this AlarmSet's stack is in us-east-1; elsewhere only dashboard widgets
-          (alarms cannot watch another region's metrics);
+          and a warning (alarms cannot watch another region's metrics);
         * :class:`AuthPool` — for its web client (``UserPool`` and ``UserPoolClient`` dimensions):
           throttled sign-ins, token refreshes and sign-ups (``SignInThrottles`` +
           ``TokenRefreshThrottles`` + ``SignUpThrottles`` above 0; critical: users are turned
@@ -205,7 +218,8 @@ class AlarmSet(Construct):
           attempts.
 
         Constructs whose metrics are in another region than this AlarmSet's stack get dashboard
-        widgets only (and an info annotation).
+        widgets only, and a synth warning (:data:`METRICS_IN_ANOTHER_REGION`) that says where to
+        monitor them instead: the construct would otherwise look monitored while nothing alarms.
 
         Parameters
         ----------
@@ -352,13 +366,16 @@ def _percent(
 
 
 def _alarms_possible(alarm_set: AlarmSet, target: IConstruct, kind: str, metric_region: str) -> bool:
-    """False (and an info annotation) when ``metric_region`` is definitely not the AlarmSet's region."""
+    """False (and a synth warning) when ``metric_region`` is definitely not the AlarmSet's region."""
     own_region = cdk.Stack.of(alarm_set).region
     if not cdk.Token.is_unresolved(own_region) and not cdk.Token.is_unresolved(metric_region) and metric_region != own_region:
-        # CloudWatch alarms cannot watch another region's metrics; the dashboard can.
-        cdk.Annotations.of(alarm_set).add_info(
-            f"{target.node.path}: {kind} metrics are in {metric_region}; only dashboard widgets were added. "
-            f"Monitor it from an AlarmSet in {metric_region} for alarms."
+        # CloudWatch alarms cannot watch another region's metrics; the dashboard can. A warning,
+        # not a note in the metadata: nothing would ever page anyone about this construct.
+        cdk.Annotations.of(alarm_set).add_warning_v2(
+            METRICS_IN_ANOTHER_REGION,
+            f"{target.node.path} is not alarmed: {kind} metrics are in {metric_region} and alarms of this "
+            f"AlarmSet ({own_region}) cannot watch them; only dashboard widgets were added. Monitor it from an "
+            f"AlarmSet in a {metric_region} stack.",
         )
         return False
     return True

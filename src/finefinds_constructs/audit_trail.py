@@ -217,6 +217,7 @@ class AuditTrail(Construct):
             "AuditTrail",
             {"bucket": stack.resolve(stack.get_logical_id(self.bucket.node.default_child)), "prefix": CONFIG_PREFIX},
         )
+        compliance.apply_log_retention_acknowledgements(self, "AuditTrail", audit.log_retention_days)
 
     # ------------------------------------------------------------------------------------------
     def _check_rules(self, rules: tuple[str, ...]) -> None:

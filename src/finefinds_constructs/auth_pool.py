@@ -1,7 +1,8 @@
-"""AuthPool: a Cognito user pool with a PKCE web client, MFA and threat protection from the profile."""
+"""AuthPool: a Cognito user pool with a PKCE web client, its managed-login domain, MFA and e-mail from the profile."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from ._internal.logs import removal_policy
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
 from ._internal.validation import require_profile
+from .email_sender import EmailSender
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -52,6 +54,7 @@ _ENFORCED_POOL = {
     "sign_in_case_sensitive": "e-mail sign-in is case-insensitive",
     "removal_policy": "the profile decides (protection.retain_data)",
     "deletion_protection": "the profile decides (protection.deletion_protection)",
+    "email": "the profile decides (auth.email); SES e-mail comes from email_sender=",
 }
 _ENFORCED_CLIENT = {
     "user_pool": "the client belongs to .user_pool",
@@ -62,6 +65,8 @@ _ENFORCED_CLIENT = {
 }
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1")
+# Names that reach the developer's own machine; refused where the profile allows no localhost URLs.
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _DOMAIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
@@ -78,16 +83,22 @@ class AuthPool(Construct):
       symbols, account recovery by e-mail only, MFA per ``profile.auth.mfa`` (``REQUIRED`` or
       ``OPTIONAL``; TOTP on, SMS off);
     * threat protection per ``profile.auth.threat_protection``: ``AUDIT`` or ``ENFORCED`` use the
-      Plus feature plan (which threat protection requires) in audit-only or full-function mode;
-      ``OFF`` uses the Essentials plan without it;
+      Plus feature plan (which threat protection requires; billed for every monthly active user)
+      in audit-only or full-function mode; ``OFF`` uses the Essentials plan without it;
+    * e-mail per ``profile.auth.email``: ``COGNITO`` uses Cognito's built-in sender (a small daily
+      quota, for development and testing); ``SES`` sends through the verified domain identity of
+      ``email_sender`` (an :class:`EmailSender`) from ``profile.auth.email_from`` (default
+      ``no-reply@<its domain>``);
     * deletion protection per ``profile.protection.deletion_protection`` and RETAIN where
       ``profile.is_retained`` (DESTROY elsewhere);
     * an app client for a browser front end: no secret, OAuth authorization-code grant only
       (use PKCE), scopes ``openid``, ``email``, ``profile``, SRP for direct sign-in, token
       revocation on, user-existence errors prevented, access and ID tokens valid one hour and
       refresh tokens thirty days;
-    * a managed-login domain (``<prefix>.auth.<region>.amazoncognito.com``, managed login v2 with
-      Cognito's default branding) where a prefix is given or set in ``profile.auth.domain_prefix``;
+    * a managed-login domain ``<prefix>.auth.<region>.amazoncognito.com`` (managed login v2 with
+      Cognito's default branding): the authorize, token and sign-in endpoints the code grant needs
+      exist only once a pool has a domain. Prefixes are unique per region across all of AWS, so the
+      default prefix ends in 8 hex characters of the account and construct path;
     * one user-pool group per name in ``groups``, precedence in the order given.
 
     Parameters
@@ -100,20 +111,30 @@ class AuthPool(Construct):
         The environment profile; required.
     callback_urls : Sequence[str]
         Where Cognito may redirect after sign-in: ``https://`` URLs, or ``http://localhost`` /
-        ``http://127.0.0.1`` for local development. At least one.
+        ``http://127.0.0.1`` for local development where ``profile.auth.allow_localhost_urls``
+        (refused otherwise, e.g. in production). At least one.
     logout_urls : Sequence[str]
         Where Cognito may redirect after sign-out; the same rules. May be empty.
     groups : Sequence[str], optional
         User-pool group names, e.g. ``("admin", "seller", "customer")``; the first has the
         highest precedence. Default: ``()`` (no groups).
     domain_prefix : str, optional
-        Managed-login domain prefix. Default: ``profile.auth.domain_prefix`` (``None``: no domain).
+        Managed-login domain prefix. Default: ``profile.auth.domain_prefix``, else
+        ``<project>-<environment>-<8 hex characters>`` (e.g. ``finefinds-production-1a2b3c4d``).
+    email_sender : EmailSender, optional
+        The SES identity the pool sends from when ``profile.auth.email`` is ``"SES"`` (required
+        then, refused otherwise); same account and region as the pool, in **another stack deployed
+        first**: Cognito refuses an identity SES has not verified yet, and SES verifies a new domain
+        identity minutes to hours after its DKIM records resolve. On the first rollout deploy the
+        EmailSender's stack, wait until the identity shows "Verified" (``aws sesv2
+        get-email-identity``), then this stack; request SES production access in that account and
+        region too (the sandbox sends only to verified addresses). Default: ``None``.
     self_sign_up : bool, optional
         Let users create their own accounts. Default: ``True``.
     user_pool_props : Mapping[str, Any], optional
-        Extra ``cognito.UserPoolProps`` keyword arguments (e.g. ``email=`` for SES), applied over
+        Extra ``cognito.UserPoolProps`` keyword arguments (e.g. ``user_invitation=``), applied over
         everything else except what the construct enforces (MFA, threat protection, password
-        policy, recovery, removal). Default: ``None``.
+        policy, recovery, removal, e-mail). Default: ``None``.
     client_props : Mapping[str, Any], optional
         Extra ``cognito.UserPoolClientProps`` keyword arguments (e.g. token validity), applied
         over everything else except what the construct enforces (no secret, code grant only,
@@ -125,8 +146,8 @@ class AuthPool(Construct):
         The user pool.
     client : aws_cdk.aws_cognito.UserPoolClient
         The web app client.
-    domain : aws_cdk.aws_cognito.UserPoolDomain or None
-        The managed-login domain (``None`` without a prefix).
+    domain : aws_cdk.aws_cognito.UserPoolDomain
+        The managed-login domain.
     groups : dict[str, aws_cdk.aws_cognito.CfnUserPoolGroup]
         The groups by name.
     """
@@ -141,6 +162,7 @@ class AuthPool(Construct):
         logout_urls: Sequence[str],
         groups: Sequence[str] = (),
         domain_prefix: str | None = None,
+        email_sender: EmailSender | None = None,
         self_sign_up: bool = True,
         user_pool_props: Mapping[str, Any] | None = None,
         client_props: Mapping[str, Any] | None = None,
@@ -151,7 +173,10 @@ class AuthPool(Construct):
         callbacks = self._check_urls("callback_urls", callback_urls, required=True)
         logouts = self._check_urls("logout_urls", logout_urls, required=False)
         group_names = self._check_groups(groups)
-        prefix = self._check_domain_prefix(domain_prefix if domain_prefix is not None else profile.auth.domain_prefix)
+        prefix = self._check_domain_prefix(
+            domain_prefix if domain_prefix is not None else (profile.auth.domain_prefix or self._default_prefix(profile))
+        )
+        email = self._email(profile, email_sender)
 
         plan, standard_mode, custom_mode = _THREAT_PROTECTION[profile.auth.threat_protection]
         pool_defaults: dict[str, Any] = dict(
@@ -178,6 +203,7 @@ class AuthPool(Construct):
             standard_threat_protection_mode=standard_mode,
             deletion_protection=profile.protection.deletion_protection,
             removal_policy=removal_policy(profile.is_retained),
+            email=email,
         )
         if custom_mode is not None:
             pool_defaults["custom_threat_protection_mode"] = custom_mode
@@ -219,22 +245,21 @@ class AuthPool(Construct):
         )
         self.client = cognito.UserPoolClient(self, "WebClient", **client_kwargs)
 
-        self.domain: cognito.UserPoolDomain | None = None
-        if prefix is not None:
-            self.domain = self.user_pool.add_domain(
-                "Domain",
-                cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix),
-                managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
-            )
-            # Managed login v2 shows a page only for clients with a branding style.
-            branding = cognito.CfnManagedLoginBranding(
-                self,
-                "WebClientBranding",
-                user_pool_id=self.user_pool.user_pool_id,
-                client_id=self.client.user_pool_client_id,
-                use_cognito_provided_values=True,
-            )
-            branding.node.add_dependency(self.domain)
+        # The code grant's authorize and token endpoints live on the pool's domain.
+        self.domain: cognito.UserPoolDomain = self.user_pool.add_domain(
+            "Domain",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix),
+            managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+        )
+        # Managed login v2 shows a page only for clients with a branding style.
+        branding = cognito.CfnManagedLoginBranding(
+            self,
+            "WebClientBranding",
+            user_pool_id=self.user_pool.user_pool_id,
+            client_id=self.client.user_pool_client_id,
+            use_cognito_provided_values=True,
+        )
+        branding.node.add_dependency(self.domain)
 
         self.groups: dict[str, cognito.CfnUserPoolGroup] = {
             name: cognito.CfnUserPoolGroup(
@@ -282,6 +307,17 @@ class AuthPool(Construct):
                     fix=f"{url!r}: use https (plain http is allowed only for localhost)",
                     source=self.node.path,
                 )
+            loopback = parts.hostname in _LOOPBACK_HOSTS or parts.hostname.endswith(".localhost")
+            if loopback and not self.profile.auth.allow_localhost_urls:
+                # Any site the user's browser runs on that machine would receive their codes.
+                raise ConfigurationError(
+                    parameter,
+                    url,
+                    f"URLs of a deployed front end: {self.profile.name}'s profile does not allow localhost "
+                    "(auth.allow_localhost_urls is false)",
+                    fix=f"drop {url!r} from {parameter} in this environment, or set auth.allow_localhost_urls = true",
+                    source=self.node.path,
+                )
         if len(set(urls)) != len(urls):
             raise ConfigurationError(parameter, urls, "each URL once", source=self.node.path)
         return urls
@@ -304,9 +340,57 @@ class AuthPool(Construct):
             raise ConfigurationError("groups", names, "each group once (names compare case-insensitively)", source=self.node.path)
         return names
 
-    def _check_domain_prefix(self, prefix: str | None) -> str | None:
-        if prefix is None:
-            return None
+    def _default_prefix(self, profile: EnvironmentProfile) -> str:
+        """``<project>-<environment>-<hash>``: readable, and unlikely to be taken in the region already."""
+        account = cdk.Stack.of(self).account
+        account = profile.account or ("" if cdk.Token.is_unresolved(account) else account)
+        digest = hashlib.sha256(f"{account}/{self.node.path}".encode()).hexdigest()[:8]
+        base = re.sub(r"[^a-z0-9]+", "-", f"{profile.tags.project}-{profile.name}".lower()).strip("-")
+        return f"{base[:54].rstrip('-')}-{digest}"
+
+    def _email(self, profile: EnvironmentProfile, sender: EmailSender | None) -> cognito.UserPoolEmail | None:
+        if profile.auth.email == "COGNITO":
+            if sender is not None:
+                raise ConfigurationError(
+                    "email_sender", sender.node.path, "None while auth.email is 'COGNITO'",
+                    fix="set auth.email = 'SES' in the profile to send through the EmailSender, or drop email_sender",
+                    source=self.node.path,
+                )
+            return None  # no EmailConfiguration: Cognito's own sender
+        if not isinstance(sender, EmailSender):
+            raise ConfigurationError(
+                "email_sender", getattr(sender, "node", None) and sender.node.path, "an EmailSender (auth.email is 'SES')",
+                fix="pass the EmailSender of this account and region (in a stack deployed before this one), "
+                "or set auth.email = 'COGNITO'",
+                source=self.node.path,
+            )
+        stack, sender_stack = cdk.Stack.of(self), cdk.Stack.of(sender)
+        if sender_stack is stack:
+            raise ConfigurationError(
+                "email_sender", sender.node.path, "an EmailSender in another stack, deployed (and verified) before this one",
+                fix="Cognito refuses an SES identity that is not verified yet, and SES verifies a new identity only "
+                "after its DKIM records resolve: move the EmailSender into its own stack",
+                source=self.node.path,
+            )
+        for what in ("account", "region"):
+            mine, theirs = getattr(stack, what), getattr(sender_stack, what)
+            if not cdk.Token.is_unresolved(mine) and not cdk.Token.is_unresolved(theirs) and mine != theirs:
+                raise ConfigurationError(
+                    "email_sender", f"{sender.node.path} ({what} {theirs})", f"an EmailSender in this pool's {what} ({mine})",
+                    fix="create an EmailSender for the pool's account and region", source=self.node.path,
+                )
+        sender_address = profile.auth.email_from or f"no-reply@{sender.domain_name}"
+        if sender_address.rsplit("@", 1)[-1] != sender.domain_name:
+            raise ConfigurationError(
+                "auth.email_from", sender_address, f"an address at {sender.domain_name} (the EmailSender's verified domain)",
+                fix=f"e.g. 'no-reply@{sender.domain_name}'", source=self.node.path,
+            )
+        # Deploy after the identity's stack (the SourceArn is built from the domain, not a reference).
+        stack.add_stack_dependency(sender_stack, "Cognito needs the SES identity to exist and be verified")
+        # The SES region defaults to the pool's (checked above to be the sender's).
+        return cognito.UserPoolEmail.with_ses(from_email=sender_address, ses_verified_domain=sender.domain_name)
+
+    def _check_domain_prefix(self, prefix: str) -> str:
         reserved = [w for w in _RESERVED_IN_PREFIX if isinstance(prefix, str) and w in prefix]
         if not isinstance(prefix, str) or not _DOMAIN_PREFIX.fullmatch(prefix) or reserved:
             raise ConfigurationError(
@@ -314,7 +398,7 @@ class AuthPool(Construct):
                 prefix,
                 "1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen, "
                 "without 'aws', 'amazon' or 'cognito'",
-                fix="e.g. 'finefinds-dev'",
+                fix="pass domain_prefix= or set auth.domain_prefix in the profile, e.g. 'finefinds-dev'",
                 source=self.node.path,
             )
         return prefix

@@ -18,7 +18,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
 from . import compliance
-from ._internal.logs import removal_policy, rotating_key
+from ._internal import teardown
+from ._internal.logs import rotating_key
 from ._internal.props import merge_props, replace_checked
 from ._internal.tagging import apply_organisation_tags
 from ._internal.validation import require_profile
@@ -48,7 +49,7 @@ _SERVICE_POLICIES = (
 # Keys of `vault_props` the construct owns.
 _ENFORCED = {
     "encryption_key": "the vault's customer-managed key is created by BackupPlan (.key)",
-    "backup_vault_name": "use the vault_name= argument (the DR copy pattern relies on it)",
+    "backup_vault_name": "use the vault_name= argument",
     "removal_policy": "the profile decides (protection.retain_data)",
     "lock_configuration": "the profile decides (backup.vault_lock_days)",
 }
@@ -59,10 +60,18 @@ _NAME = re.compile(r"[a-zA-Z0-9\-_]{2,50}")
 def default_vault_name(profile: EnvironmentProfile) -> str:
     """The vault name a :class:`BackupPlan` uses by default: ``<project>-<environment>-backups``.
 
-    Deterministic, so a plan can name its DR vault in another region without a lookup.
+    Where the profile retains data, the vault's name also ends in ``-<first 8 characters of the
+    stack's id>`` (see :class:`BackupPlan`); the plan's name is always this plus ``-plan``.
     """
     project = re.sub(r"[^a-z0-9-]", "-", profile.tags.project.lower())
     return f"{project}-{profile.name}-backups"
+
+
+def _stack_unique(stack: cdk.Stack, prefix: str) -> str:
+    """``<prefix>-<8 hex characters of the stack id>``: new each time the stack is created."""
+    # arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>: the uuid's first group.
+    uuid = cdk.Fn.select(2, cdk.Fn.split("/", stack.stack_id))
+    return cdk.Fn.join("-", [prefix[:41], cdk.Fn.select(0, cdk.Fn.split("-", uuid))])
 
 
 class BackupPlan(Construct):
@@ -71,9 +80,17 @@ class BackupPlan(Construct):
     What it creates, per profile:
 
     * a customer-managed KMS key (rotation on) and a backup vault encrypted with it, named
-      :func:`default_vault_name` unless ``vault_name`` is given; where ``profile.is_retained`` the
-      vault blocks deleting recovery points, and ``profile.backup.vault_lock_days`` adds a vault
-      lock (governance mode) with that minimum retention (production);
+      :func:`default_vault_name` unless ``vault_name`` is given;
+    * where ``profile.is_retained``: the vault is kept on deletion (``RetainExceptOnCreate``: a
+      rolled-back first create leaves nothing behind), its access policy denies deleting recovery
+      points, and its default name ends in ``-<8 characters of the stack id>``, because a vault's
+      name is unique in the account and region and the kept vault would stop the stack from being
+      created again; ``profile.backup.vault_lock_days`` adds a vault lock (governance mode) with
+      that minimum retention (production);
+    * otherwise (destroyable environments): the vault is deleted with the stack, after a custom
+      resource has deleted its recovery points (AWS Backup deletes only empty vaults); the plan
+      depends on it, so no new backup starts while it runs. A vault lock is refused here: it would
+      keep recovery points, and so the vault, for its minimum retention;
     * a plan with a daily rule kept ``profile.backup.daily_retention_days`` (with continuous
       backup, i.e. point-in-time restore for RDS/Aurora and S3, where
       ``profile.backup.continuous_backup``), and weekly and monthly rules where their retention
@@ -87,12 +104,14 @@ class BackupPlan(Construct):
     Whether an environment gets a plan is ``profile.backup.enabled``; creating one with it off is
     a ``ConfigurationError``.
 
-    Cross-region copies need the destination vault's ARN at synth time, without lookups. The
-    pattern: deploy the same ``BackupPlan`` (with a profile whose ``backup.dr_region`` is ``None``)
-    in a stack in the DR region, so a vault of the same deterministic name exists there; this
-    plan then addresses it as ``arn:<partition>:backup:<dr_region>:<account>:backup-vault:<name>``.
-    Alternatively pass ``dr_vault_arn`` (e.g. a DR stack's ``plan.vault.backup_vault_arn`` with
-    ``cross_region_references`` on). Deploy the DR stack first.
+    Cross-region copies go to a vault in the DR region: deploy the same ``BackupPlan`` (with a
+    profile whose ``backup.dr_region`` is ``None``) in a stack in that region and pass its
+    ``plan.vault.backup_vault_arn`` as ``dr_vault_arn``. The reference crosses regions (weak
+    references: ``Fn::GetStackOutput``; strong ones need ``cross_region_references`` on this
+    stack) and makes CDK deploy the DR stack first. Without ``dr_vault_arn`` the plan addresses
+    ``arn:<partition>:backup:<dr_region>:<account>:backup-vault:<vault name>``, which works only
+    where the name is deterministic: an explicit ``vault_name``, or a profile that does not retain
+    data.
 
     Parameters
     ----------
@@ -105,8 +124,9 @@ class BackupPlan(Construct):
     plan_name : str, optional
         The plan's name, also the value of the selection tag. Default: ``<vault name>-plan``.
     vault_name : str, optional
-        The vault's name (2-50 letters, digits, hyphens, underscores). Default:
-        :func:`default_vault_name` of the profile.
+        The vault's name (2-50 letters, digits, hyphens, underscores), used as given. Default:
+        :func:`default_vault_name` of the profile, plus the stack id's first 8 characters where
+        ``profile.is_retained``.
     daily_retention_days : int, optional
         Days daily backups are kept. Default: ``profile.backup.daily_retention_days``.
     weekly_retention_days : int, optional
@@ -118,8 +138,9 @@ class BackupPlan(Construct):
     dr_region : str, optional
         Region recovery points are copied to. Default: ``profile.backup.dr_region`` (``None``: no copy).
     dr_vault_arn : str, optional
-        ARN of the destination vault in ``dr_region``. Default: the vault named ``vault_name`` in
-        ``dr_region`` of the stack's account.
+        ARN of the destination vault in ``dr_region`` (e.g. the DR stack's
+        ``plan.vault.backup_vault_arn``); required where the vault's name is not deterministic.
+        Default: the vault named ``vault_name`` in ``dr_region`` of the stack's account.
     vault_props : Mapping[str, Any], optional
         Extra ``backup.BackupVaultProps`` keyword arguments (e.g. ``notification_topic``), applied
         over everything else except what the construct enforces (key, name, removal, lock).
@@ -137,6 +158,10 @@ class BackupPlan(Construct):
         The tag-based selection.
     role : aws_cdk.aws_iam.Role
         The role AWS Backup uses to back up and restore the selected resources.
+    vault_name : str
+        The vault's name (a token where it ends in the stack id).
+    recovery_points_cleanup : aws_cdk.CustomResource or None
+        Deletes the vault's recovery points when the stack is deleted (destroyable profiles).
     plan_name : str
         The plan's name (the selection tag's value).
     settings : BackupSettings
@@ -196,19 +221,36 @@ class BackupPlan(Construct):
                 "dr_vault_arn", dr_vault_arn, "None when no DR region is set",
                 fix="set dr_region (or profile.backup.dr_region) to copy backups", source=self.node.path,
             )
-        vault_name = default_vault_name(profile) if vault_name is None else vault_name
-        self._check_name("vault_name", vault_name)
-        self.plan_name = f"{vault_name}-plan" if plan_name is None else plan_name
-        self._check_name("plan_name", self.plan_name)
         retained = profile.is_retained
+        if settings.vault_lock_days is not None and not retained:
+            raise ConfigurationError(
+                "profile.backup.vault_lock_days", settings.vault_lock_days, "None where profile.protection.retain_data is false",
+                fix="a vault lock forbids deleting recovery points younger than its minimum retention, so a destroyable "
+                "environment's vault could not be emptied and deleted with its stack; drop the lock or retain data",
+                source=self.node.path,
+            )
+        base = default_vault_name(profile) if vault_name is None else vault_name
+        self._check_name("vault_name", base)
+        self.plan_name = f"{base}-plan" if plan_name is None else plan_name
+        self._check_name("plan_name", self.plan_name)
+        # A kept vault outlives its stack; the stack created again needs a name of its own.
+        unique = vault_name is None and retained
+        self.vault_name = _stack_unique(stack, base) if unique else base
+        if settings.dr_region is not None and dr_vault_arn is None and unique:
+            raise ConfigurationError(
+                "dr_vault_arn", None, f"the ARN of the vault in {settings.dr_region}",
+                fix="pass dr_vault_arn=<the DR stack's BackupPlan>.vault.backup_vault_arn (a cross-region reference; CDK "
+                "then deploys the DR stack first): a retained vault's name ends in its stack's id, so it cannot be derived",
+                source=self.node.path,
+            )
 
         self.key = rotating_key(
-            self, "Key", description=f"Encrypts the backup vault {vault_name} ({self.node.path})", retain=retained
+            self, "Key", description=f"Encrypts the backup vault {base} ({self.node.path})", retain=retained
         )
         defaults: dict[str, Any] = dict(
-            backup_vault_name=vault_name,
+            backup_vault_name=self.vault_name,
             encryption_key=self.key,
-            removal_policy=removal_policy(retained),
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if retained else cdk.RemovalPolicy.DESTROY,
             block_recovery_point_deletion=retained,
         )
         if settings.vault_lock_days is not None:
@@ -222,13 +264,20 @@ class BackupPlan(Construct):
         destination: backup.IBackupVault | None = None
         if settings.dr_region is not None:
             arn = dr_vault_arn or (
-                f"arn:{stack.partition}:backup:{settings.dr_region}:{stack.account}:backup-vault:{vault_name}"
+                f"arn:{stack.partition}:backup:{settings.dr_region}:{stack.account}:backup-vault:{self.vault_name}"
             )
             destination = backup.BackupVault.from_backup_vault_arn(self, "DrVault", arn)
+
+        self.recovery_points_cleanup: cdk.CustomResource | None = None
+        if not retained:
+            self.recovery_points_cleanup = teardown.empty_vault_on_delete(self, "RecoveryPointsCleanup", self.vault)
 
         self.plan = backup.BackupPlan(
             self, "Plan", backup_plan_name=self.plan_name, backup_vault=self.vault, backup_plan_rules=self._rules(destination)
         )
+        if self.recovery_points_cleanup is not None:
+            # Deleted before the clean-up runs, so no scheduled backup adds a recovery point meanwhile.
+            self.plan.node.add_dependency(self.recovery_points_cleanup)
         self.role = iam.Role(
             self,
             "Role",
@@ -249,6 +298,8 @@ class BackupPlan(Construct):
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "BackupPlan")
+        if self.recovery_points_cleanup is not None:
+            compliance.apply_acknowledgements(self, "BackupPlan[cleanup]")
 
     # ------------------------------------------------------------------------------------------
     def _check_name(self, parameter: str, value: Any) -> None:

@@ -253,6 +253,8 @@ class CdnBucket(Construct):
         # Findings that only a missing input causes, each accepted by its own registry entry.
         if certificate is None:
             compliance.apply_acknowledgements(self, "CdnBucket[default-certificate]")
+        elif cdk.Token.is_unresolved(certificate.certificate_arn) and cdk.Stack.of(certificate) is not cdk.Stack.of(self):
+            compliance.apply_acknowledgements(self, "CdnBucket[certificate-from-another-stack]")
         if web_acl_arn is None:
             compliance.apply_acknowledgements(self, "CdnBucket[without-web-acl]")
         if geo_restriction is None:

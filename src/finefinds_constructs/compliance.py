@@ -25,7 +25,8 @@ import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
 
-from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, RESTRICT_DEFAULT_SG_PROVIDER
+from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, CROSS_ACCOUNT_DELEGATION_PROVIDER, RESTRICT_DEFAULT_SG_PROVIDER
+from ._internal.teardown import TEARDOWN_PROVIDER
 
 __all__ = [
     "Acknowledgement",
@@ -102,6 +103,20 @@ def _same_reason(construct: str, path: str, packs: Iterable[str], rule_name: str
     return [Acknowledgement(f"{pack}-{rule_name}", construct, path, reason, fsbp) for pack in packs]
 
 
+def _short_log_retention(construct: str, path: str, setting: str) -> Acknowledgement:
+    """Control Tower's one-year log retention, where the profile keeps ``construct``'s logs less."""
+    return Acknowledgement(
+        "ControlTower::CT.CLOUDWATCH.PR.2",
+        f"{construct}[short-log-retention]",
+        path,
+        f"Applied only where the environment profile keeps these logs less than a year ({setting}): the "
+        "development, qa, sandbox and staging presets keep 7 to 90 days, because their logs record test "
+        "traffic and a year of them would cost more than the environment is worth. Production keeps them "
+        "365 days or more and meets the control.",
+        "CloudWatch.16",
+    )
+
+
 def _provider_skips(construct: str, provider: str, what: str) -> list[Acknowledgement]:
     """checkov's Lambda checks on an aws-cdk-lib provider handler, with one shared reason."""
     reason = (
@@ -148,6 +163,14 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "VPC would add NAT or endpoint dependencies to a deploy-time hook without protecting anything.",
         "Lambda.3",
     ),
+    # ---------------------------------------------------------------- log retention (Control Tower)
+    _short_log_retention("SecureVpc", "FlowLogGroup", "network.flow_log_retention_days"),
+    _short_log_retention("FargateWebService", "LogGroup", "protection.log_retention_days"),
+    _short_log_retention("WafProtection", "LogGroup", "protection.log_retention_days"),
+    _short_log_retention("AuroraCluster", "PostgresqlLogs", "protection.log_retention_days"),
+    _short_log_retention("RedisCache", "*Log", "protection.log_retention_days"),
+    _short_log_retention("AuditTrail", "LogGroup", "audit.log_retention_days"),
+    _short_log_retention("DnsZone", "QueryLogGroup", "protection.log_retention_days"),
     # ---------------------------------------------------------------- SecureVpc
     *_same_reason(
         "SecureVpc",
@@ -178,9 +201,10 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         ("NIST.800.53.R5", "PCI.DSS.321"),
         "ALBWAFEnabled",
         "A REGIONAL web ACL is associated by WafProtection where profile.waf.enabled (the association is "
-        "its resource, not this construct's). By default the load balancer admits only CloudFront's "
-        "origin-facing addresses carrying the secret origin header, so traffic has passed the "
-        "distribution's CLOUDFRONT-scope web ACL first.",
+        "its resource, not this construct's). By default the load balancer is internal, reached only "
+        "through the CloudFront VPC origin (or, in origin-secret mode, only by CloudFront's origin-facing "
+        "addresses carrying the secret header), so traffic has passed the distribution's CLOUDFRONT-scope "
+        "web ACL first.",
         "ELB.16",
     ),
     *(
@@ -193,7 +217,7 @@ REGISTRY: tuple[Acknowledgement, ...] = (
             rule,
             "Plain HTTP is built only where the profile allows it (profile.compute.allow_http; never in "
             "production) and no certificate was given. Viewers connect to CloudFront over HTTPS; the "
-            "load balancer admits only CloudFront's origin-facing addresses with the secret origin header.",
+            "load balancer admits only CloudFront (an internal ALB behind the VPC origin by default).",
             "ELB.1",
         )
     ),
@@ -234,15 +258,35 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "without manual steps; a load balancer holds no data and is recreated by a deploy.",
         "ELB.6",
     ),
+    Acknowledgement(
+        "ControlTower::CT.ELASTICLOADBALANCING.PR.5",
+        "FargateWebService[no-deletion-protection]",
+        "LoadBalancer/Resource",
+        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
+        "retains data (staging, production). Disposable profiles (development, qa, sandbox) must tear down "
+        "without manual steps; a load balancer holds no data and is recreated by a deploy.",
+        "ELB.6",
+    ),
+    Acknowledgement(
+        "ControlTower::CT.RDS.PR.3",
+        "AuroraCluster[no-deletion-protection]",
+        "Cluster/Resource",
+        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
+        "retains data (staging, production). Disposable profiles (development, qa, sandbox) must tear down "
+        "without manual steps, and their clusters hold only test data.",
+        "RDS.7",
+    ),
     *(
         Acknowledgement(
             rule,
             "FargateWebService[origin-secret]",
             "OriginSecret/Resource",
-            "The secret is the shared value of the X-Origin-Verify header that CloudFront adds and the "
-            "listener rule checks; both read it through a CloudFormation dynamic reference at deploy time. "
-            "A rotation Lambda would change it under a deployed distribution and lock CloudFront out; it is "
-            "rotated by deploying a new secret version, which updates both sides together.",
+            "Applied only with cloudfront_access='origin-secret' (the default is a VPC origin, which has no "
+            "secret). The secret is the shared value of the X-Origin-Verify header that CloudFront adds and "
+            "the listener rule checks; each reads it through a CloudFormation dynamic reference when its own "
+            "stack deploys. A rotation Lambda would change it under a deployed distribution and lock CloudFront "
+            "out; a rotation is a planned change instead (deploy the service's stack, then the CDN's at once: "
+            "requests get 403 in between), which is why this mode is opt-in.",
             "SecretsManager.1",
         )
         for rule in (
@@ -458,6 +502,45 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "CloudFront.7",
     ),
     Acknowledgement(
+        "ControlTower::CT.CLOUDFRONT.PR.4",
+        "CdnBucket",
+        "Distribution/Resource",
+        "Origin failover needs a second copy of each origin in another Region: a replicated content bucket "
+        "and a second API deployment. The library deploys one Region per environment; the content bucket is "
+        "S3 (stored across at least three Availability Zones) and the API runs in at least two zones behind "
+        "its load balancer. An origin group pointing at the same origin twice would satisfy the control "
+        "without adding any resilience. A team with a second Region adds the origin group through "
+        "distribution_props.",
+        "CloudFront.4",
+    ),
+    *(
+        Acknowledgement(
+            control,
+            "CdnBucket[default-certificate]",
+            "Distribution/Resource",
+            "Applied only when CdnBucket gets no certificate= and domain_names= (as AwsSolutions-CFR4): the "
+            "distribution is then reachable only at its *.cloudfront.net domain, served with CloudFront's own "
+            "certificate, which has no SNI or custom-certificate setting. Give a us-east-1 certificate and "
+            "domain names and the distribution uses it with sni-only and TLSv1.2_2021.",
+            "n/a",
+        )
+        for control in ("ControlTower::CT.CLOUDFRONT.PR.6", "ControlTower::CT.CLOUDFRONT.PR.7", "ControlTower::CT.CLOUDFRONT.PR.9")
+    ),
+    *(
+        Acknowledgement(
+            control,
+            "CdnBucket[certificate-from-another-stack]",
+            "Distribution/Resource",
+            "Applied only when the certificate is created in another stack of the app: the distribution uses "
+            "that ACM certificate with sni-only and TLSv1.2_2021, but the template names it through a "
+            "cross-stack reference (Fn::GetStackOutput or Fn::ImportValue), which cfn-guard cannot follow at "
+            "synth time. CloudFormation resolves the reference before Control Tower's hook evaluates the "
+            "resource, so the deployed control sees the certificate ARN and passes.",
+            "n/a",
+        )
+        for control in ("ControlTower::CT.CLOUDFRONT.PR.6", "ControlTower::CT.CLOUDFRONT.PR.7")
+    ),
+    Acknowledgement(
         "AwsSolutions-CFR2",
         "CdnBucket[without-web-acl]",
         "Distribution/Resource",
@@ -490,6 +573,16 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "n/a",
     ),
     Acknowledgement(
+        "ControlTower::CT.CLOUDFRONT.PR.8",
+        "CdnBucket[http-api-origin]",
+        "Distribution/Resource",
+        "The same exception as AwsSolutions-CFR5: only after add_api_origin(protocol=HTTP_ONLY), which "
+        "CdnBucket allows only where the profile sets compute.allow_http = true (non-production presets whose "
+        "load balancer has no certificate), so only test data crosses the CloudFront-to-origin hop in plain "
+        "HTTP. Production forces HTTPS_ONLY with TLS 1.2 to the origin.",
+        "CloudFront.9",
+    ),
+    Acknowledgement(
         "AwsSolutions-CFR5",
         "CdnBucket[http-api-origin]",
         "Distribution/Resource",
@@ -508,8 +601,7 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "Applied only where the environment profile sets auth.mfa = 'OPTIONAL' (the development, qa, "
         "sandbox and staging presets): every user can enrol a TOTP authenticator, but sign-in does not "
         "demand it, so test accounts and automated end-to-end tests can sign in. Those pools hold no "
-        "customer accounts, and threat protection (Plus plan) still watches their sign-ins. Production "
-        "sets auth.mfa = 'REQUIRED'.",
+        "customer accounts. Production sets auth.mfa = 'REQUIRED' (with threat protection ENFORCED).",
         "n/a",
     ),
     Acknowledgement(
@@ -518,8 +610,10 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "UserPool/Resource",
         "Applied only where the environment profile sets auth.threat_protection = 'OFF', which selects "
         "the Essentials feature plan: threat protection (compromised-credential checks and adaptive "
-        "authentication) exists only in the Plus plan, which is billed per monthly active user. A team "
-        "turns it off only for a pool without real users; every preset keeps it on (AUDIT or ENFORCED).",
+        "authentication) exists only in the Plus plan, billed for every monthly active user with no free "
+        "tier (Essentials: 10,000 MAUs a month free). The non-production presets (development, qa, "
+        "sandbox, staging) turn it off: their pools hold test accounts, not customers. Production keeps "
+        "it ENFORCED; a team that wants to rehearse it sets auth.threat_protection = 'AUDIT'.",
         "Cognito.1",
     ),
     # ---------------------------------------------------------------- AuditTrail
@@ -561,7 +655,40 @@ REGISTRY: tuple[Acknowledgement, ...] = (
             "AWSBackupServiceRolePolicyForS3Restore",
         )
     ],
+    *_provider_skips(
+        "BackupPlan[cleanup]", TEARDOWN_PROVIDER, "deletes a destroyable environment's recovery points when its stack is deleted"
+    ),
     # ---------------------------------------------------------------- DnsZone
+    *_provider_skips(
+        "DnsZone[cleanup]", TEARDOWN_PROVIDER, "deletes ACM's validation records from a destroyable environment's zone when its stack is deleted"
+    ),
+    *_provider_skips(
+        "DnsZone[cross-account]",
+        CROSS_ACCOUNT_DELEGATION_PROVIDER,
+        "writes and deletes the NS record that delegates the zone, through the parent account's delegation role",
+    ),
+    *_same_reason(
+        "DnsZone[cross-account]",
+        "Delegation/cross-account-zone-delegation-handler-role/Policy*/Resource",
+        _COMPLIANCE_PACKS,
+        "IAMNoInlinePolicy",
+        "aws-cdk-lib's CrossAccountZoneDelegationRecord attaches this policy to its own provider's role (a role "
+        "aws-cdk-lib creates, imported by ARN, so the grant cannot go into a managed policy of ours). Its one "
+        "statement allows sts:AssumeRole on the single delegation role in the parent zone's account, which in "
+        "turn may only write this subdomain's NS record.",
+        "IAM.2",
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::*]",
+        "DnsZone[delegations]",
+        "DelegationRole*/Policy/Resource",
+        "route53:ListHostedZonesByName supports no resource-level permissions; aws-cdk-lib's delegation "
+        "handler needs it to find the parent zone by name when the subdomain's profile gives no zone id. It "
+        "reveals zone names and ids only. The role's write permission is route53:ChangeResourceRecordSets on "
+        "this one zone, limited by condition keys to UPSERT and DELETE of the NS record of the one subdomain, "
+        "and only the subdomain's account may assume the role.",
+        "n/a",
+    ),
     # ---------------------------------------------------------------- Certificates
     Acknowledgement(
         "CKV2_AWS_71",
@@ -615,6 +742,17 @@ def apply_acknowledgements(construct: IConstruct, construct_type: str, values: M
             else:
                 rule = ack.rule.format_map(values)
                 cdk.Validations.of(target).acknowledge(cdk.Acknowledgment(id=rule, reason=ack.reason))
+
+
+#: Control Tower's CT.CLOUDWATCH.PR.2 asks every log group to keep its events at least this long.
+CONTROL_TOWER_LOG_RETENTION_DAYS = 365
+
+
+def apply_log_retention_acknowledgements(construct: IConstruct, construct_type: str, days: int) -> None:
+    """Acknowledge CT.CLOUDWATCH.PR.2 on ``construct_type``'s log groups when the profile keeps them
+    less than :data:`CONTROL_TOWER_LOG_RETENTION_DAYS` (its ``<type>[short-log-retention]`` entries)."""
+    if days < CONTROL_TOWER_LOG_RETENTION_DAYS:
+        apply_acknowledgements(construct, f"{construct_type}[short-log-retention]")
 
 
 def apply_late_acknowledgements(root: IConstruct) -> None:

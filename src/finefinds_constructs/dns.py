@@ -16,10 +16,18 @@ apps use) a reference across regions is an ``Fn::GetStackOutput`` and needs noth
 strong references the consuming stack needs ``cross_region_references=True``. References always
 point from the consumers (application, edge) to the DNS stack: alias records are created in the
 stack of the load balancer or distribution they point to, for the same reason.
+
+Delegation: ACM validates certificates through public DNS, so a zone must be delegated before its
+certificates can be issued. :class:`DnsZone` delegates from the profile's ``dns`` settings: an NS
+record in a parent zone of this account, a ``CrossAccountZoneDelegationRecord`` through the role
+that the parent zone's DnsZone creates for this subdomain (``dns.delegations``), or a statement
+that the name servers are set at the registrar. Deploy the parent zone first, then the delegated
+zones (the delegation is in the zone's stack, before its certificates).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import typing
 from collections.abc import Mapping, Sequence
@@ -38,14 +46,18 @@ from aws_cdk import aws_route53_targets as targets
 from constructs import Construct
 
 from . import compliance
-from ._internal.logs import deletion_window, log_encryption_key, removal_policy, retention
+from ._internal import teardown
+from ._internal.iam import ManagedPolicyRole
+from ._internal.providers import CROSS_ACCOUNT_DELEGATION_PROVIDER, drop_redundant_dependency
+from ._internal.logs import deletion_window, deny_grants_except_for_aws_services, log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
 from ._internal.tagging import apply_organisation_tags
 from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
+from .readiness.rules._markers import DELEGATED_OUTSIDE_APP
 
-__all__ = ["DnsZone", "Certificates", "GLOBAL_REGION"]
+__all__ = ["DnsZone", "Certificates", "GLOBAL_REGION", "delegation_role_name"]
 
 #: The region of Route 53 query-log groups, DNSSEC signing keys and CloudFront certificates.
 GLOBAL_REGION = "us-east-1"
@@ -75,6 +87,24 @@ def _region_of(scope: Construct) -> str | None:
     return None if cdk.Token.is_unresolved(region) else region
 
 
+def _account_of(scope: Construct) -> str | None:
+    account = cdk.Stack.of(scope).account
+    return None if cdk.Token.is_unresolved(account) else account
+
+
+def delegation_role_name(zone_name: str) -> str:
+    """The name of the role through which another account delegates ``zone_name`` (a subdomain).
+
+    The parent's :class:`DnsZone` creates it for each of its ``dns.delegations``; the subdomain's
+    DnsZone (``dns.parent_account``) derives its ARN from the same name, so no ARN is copied by hand.
+    """
+    name = f"dns-delegation-{zone_name}"
+    if len(name) <= 64:
+        return name
+    # IAM role names are at most 64 characters: keep the subdomain's first labels and a digest.
+    return f"{name[:55]}-{hashlib.sha256(zone_name.encode()).hexdigest()[:8]}"
+
+
 class DnsZone(Construct):
     """An environment's public Route 53 hosted zone, created or imported, with optional query logs and DNSSEC.
 
@@ -84,10 +114,30 @@ class DnsZone(Construct):
       that lets only Amazon (ACM) issue certificates for it, retained on stack deletion where
       ``profile.is_retained``; or, where ``profile.dns.existing_zone_id`` (or
       ``existing_zone_id=``) is set, an import of that zone by id and name — never a lookup;
-    * where ``profile.dns.query_logging``: a log group ``/aws/route53/<zone>`` encrypted with a
-      customer-managed KMS key (rotation on) and the profile's log retention, a CloudWatch Logs
-      resource policy that lets ``route53.amazonaws.com`` of this account write to it, and the
-      zone's query-logging configuration;
+    * the zone's delegation, from ``profile.dns`` (or ``parent_zone=``), so that the zone answers
+      and ACM can validate certificates in it:
+
+      - ``parent_zone=`` (a zone of this account in the app), or ``dns.parent_zone_name`` with
+        ``dns.parent_zone_id`` and no ``dns.parent_account``: an NS record set for the zone in the
+        parent zone;
+      - ``dns.parent_zone_name`` with ``dns.parent_account`` (or ``dns.delegation_role_arn``):
+        ``CrossAccountZoneDelegationRecord``, which assumes the role
+        :func:`delegation_role_name` in the parent's account (created there by the parent's
+        DnsZone, see ``dns.delegations``) and writes the NS record;
+      - ``dns.delegated_at_registrar``: nothing to create; the name servers are copied to the
+        registrar by hand after the first deployment, and the zone says so in its template
+        metadata (``finefinds:delegated-outside-app``);
+
+      the delegation belongs to this stack and is deleted with it;
+    * for each of ``profile.dns.delegations`` (``"<subdomain>=<account>"``): a role named
+      :func:`delegation_role_name` of the subdomain that only that account can assume and that may
+      only UPSERT and DELETE the NS record of that one subdomain in this zone;
+    * where ``profile.dns.query_logging``: a log group (named by CloudFormation; Route 53 only
+      recommends the ``/aws/route53/`` prefix) encrypted with a customer-managed KMS key
+      (rotation on) and the profile's log retention, kept on deletion where
+      ``profile.is_retained`` (``RetainExceptOnCreate``: a rolled-back first create leaves none),
+      a CloudWatch Logs resource policy that lets ``route53.amazonaws.com`` of this account write
+      to it, and the zone's query-logging configuration;
     * where ``profile.dns.dnssec``: an asymmetric KMS key (``ECC_NIST_P256``, ``SIGN_VERIFY``)
       whose key policy lets Route 53 DNSSEC (``dnssec-route53.amazonaws.com``) of this zone use
       it, an active key-signing key and DNSSEC signing for the zone. Signing protects resolvers
@@ -95,8 +145,10 @@ class DnsZone(Construct):
       --hosted-zone-id <id>``) at the parent zone or registrar after the first deployment.
 
     A zone that is destroyed with its stack (``profile.is_retained`` false) must be empty by
-    then: records this app manages are deleted first, but records added by hand make
-    CloudFormation report ``HostedZoneNotEmpty``; delete them and retry.
+    then. Records this app manages are deleted first; ACM's validation CNAMEs, which CloudFormation
+    creates for DNS-validated certificates but never deletes, are removed by a custom resource
+    while the stack is being deleted. Records added by hand still make CloudFormation report
+    ``HostedZoneNotEmpty``; delete them and retry.
 
     Query logs and DNSSEC keys must be in us-east-1, so a zone with either feature must be in a
     stack in us-east-1 (``env=cdk.Environment(account=..., region="us-east-1")``); elsewhere the
@@ -117,6 +169,9 @@ class DnsZone(Construct):
     existing_zone_id : str, optional
         Id of an existing public hosted zone for ``zone_name`` to import instead of creating one.
         Default: ``profile.dns.existing_zone_id`` (``None``: create the zone).
+    parent_zone : DnsZone or aws_cdk.aws_route53.IHostedZone, optional
+        A zone of this account in the app that delegates to this one (an NS record set in it);
+        ``zone_name`` must be inside it. Default: ``None`` (the profile's ``dns.parent_*`` settings).
     query_logging : bool, optional
         Log DNS queries to CloudWatch Logs (us-east-1 stacks only). Default: ``profile.dns.query_logging``.
     dnssec : bool, optional
@@ -134,6 +189,16 @@ class DnsZone(Construct):
         The zone's DNS name, as a literal.
     imported : bool
         Whether the zone was imported rather than created.
+    delegated_by : str or None
+        How the zone is delegated: ``"parent zone"``, ``"cross-account"``, ``"registrar"``,
+        ``"imported"`` (its owner delegates it) or ``None`` (nothing delegates to it: certificates
+        validated in it are refused).
+    delegation : constructs.Construct or None
+        The NS record set (``ZoneDelegationRecord``) or ``CrossAccountZoneDelegationRecord``.
+    delegation_roles : dict[str, aws_cdk.aws_iam.Role]
+        Subdomain → the role its account assumes to delegate it (``profile.dns.delegations``).
+    validation_records_cleanup : aws_cdk.CustomResource or None
+        Deletes ACM's validation records when the stack is deleted (destroyable profiles).
     query_log_group : aws_cdk.aws_logs.LogGroup or None
         Where query logs go (``None`` without query logging).
     query_log_key : aws_cdk.aws_kms.Key or None
@@ -155,6 +220,7 @@ class DnsZone(Construct):
         query_logging: bool | None = None,
         dnssec: bool | None = None,
         zone_props: Mapping[str, Any] | None = None,
+        parent_zone: "DnsZone | route53.IHostedZone | None" = None,
     ) -> None:
         super().__init__(scope, id)
         require_profile(profile)
@@ -166,6 +232,15 @@ class DnsZone(Construct):
         self.query_log_key: kms.Key | None = None
         self.dnssec_key: kms.Key | None = None
         self.key_signing_key: route53.IKeySigningKey | None = None
+        self.delegated_by: str | None = "imported" if self.imported else None
+        self.delegation: Construct | None = None
+        self.delegation_roles: dict[str, iam.Role] = {}
+        self.validation_records_cleanup: cdk.CustomResource | None = None
+        if self.imported and parent_zone is not None:
+            raise ConfigurationError(
+                "parent_zone", getattr(parent_zone, "node", None) and parent_zone.node.path, "None for an imported zone",
+                fix="the zone's owner delegates it; drop parent_zone or let DnsZone create the zone", source=self.node.path,
+            )
 
         if zone_id is not None:
             for parameter, value in (("query_logging", query_logging), ("dnssec", dnssec)):
@@ -186,6 +261,7 @@ class DnsZone(Construct):
             self.zone: route53.IHostedZone = route53.HostedZone.from_hosted_zone_attributes(
                 self, "Zone", hosted_zone_id=zone_id, zone_name=self.zone_name
             )
+            self._grant_delegations(profile)
         else:
             with_logs = profile.dns.query_logging if query_logging is None else query_logging
             with_dnssec = profile.dns.dnssec if dnssec is None else dnssec
@@ -196,9 +272,19 @@ class DnsZone(Construct):
             self.zone = self._create_zone(profile, with_logs, zone_props)
             if with_dnssec:
                 self._enable_dnssec(profile)
+            self._delegate(profile, parent_zone)
+            self._grant_delegations(profile)
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "DnsZone")
+        if self.query_log_group is not None:
+            compliance.apply_log_retention_acknowledgements(self, "DnsZone", profile.protection.log_retention_days)
+        if self.validation_records_cleanup is not None:
+            compliance.apply_acknowledgements(self, "DnsZone[cleanup]")
+        if self.delegated_by == "cross-account":
+            compliance.apply_acknowledgements(self, "DnsZone[cross-account]")
+        if self.delegation_roles:
+            compliance.apply_acknowledgements(self, "DnsZone[delegations]")
 
     # ------------------------------------------------------------------------------------------
     def _zone_name(self, profile: EnvironmentProfile, zone_name: str | None) -> str:
@@ -264,6 +350,8 @@ class DnsZone(Construct):
         if policy is not None:
             # Route 53 checks it may write to the group when the zone's logging is configured.
             zone.node.add_dependency(policy)
+        if not profile.is_retained:
+            self.validation_records_cleanup = teardown.delete_validation_records_on_delete(self, "ValidationRecordsCleanup", zone)
         return zone
 
     def _query_logs(self, profile: EnvironmentProfile) -> logs.ResourcePolicy:
@@ -271,13 +359,14 @@ class DnsZone(Construct):
         self.query_log_key = log_encryption_key(
             self, "QueryLogKey", description=f"Encrypts Route 53 query logs of {self.zone_name}", retain=profile.is_retained
         )
+        # No fixed name: Route 53 takes any group in us-east-1 (/aws/route53/ is only recommended), and a
+        # retained group with a fixed name would block the stack's next create ("already exists").
         self.query_log_group = logs.LogGroup(
             self,
             "QueryLogGroup",
-            log_group_name=f"/aws/route53/{self.zone_name}",
             encryption_key=self.query_log_key,
             retention=retention(profile.protection.log_retention_days),
-            removal_policy=removal_policy(profile.is_retained),
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if profile.is_retained else cdk.RemovalPolicy.DESTROY,
         )
         return logs.ResourcePolicy(
             self,
@@ -298,6 +387,114 @@ class DnsZone(Construct):
             ],
         )
 
+    # ------------------------------------------------------------------------------------------
+    def _delegate(self, profile: EnvironmentProfile, parent_zone: Any) -> None:
+        dns = profile.dns
+        zone = typing.cast(route53.PublicHostedZone, self.zone)
+        # A destroyable environment's zone gets new name servers each time it is created again;
+        # resolvers would keep the old delegation for the whole TTL.
+        ttl = cdk.Duration.days(2) if profile.is_retained else cdk.Duration.minutes(5)
+        if parent_zone is not None:
+            parent, parent_name = self._parent_of(parent_zone)
+            self._check_parent("parent_zone", parent_name)
+            self._ns_record(parent, ttl)
+        elif dns.parent_zone_name is not None:
+            self._check_parent("profile.dns.parent_zone_name", dns.parent_zone_name)
+            if dns.delegation_role_arn is not None or dns.parent_account not in (None, _account_of(self)):
+                role_arn = dns.delegation_role_arn or (
+                    f"arn:{cdk.Stack.of(self).partition}:iam::{dns.parent_account}:role/{delegation_role_name(self.zone_name)}"
+                )
+                parent_ref = (
+                    {"parent_hosted_zone_id": dns.parent_zone_id} if dns.parent_zone_id else {"parent_hosted_zone_name": dns.parent_zone_name}
+                )
+                self.delegation = route53.CrossAccountZoneDelegationRecord(
+                    self,
+                    "Delegation",
+                    delegated_zone=zone,
+                    delegation_role=iam.Role.from_role_arn(self, "DelegationRole", role_arn, mutable=False),
+                    ttl=ttl,
+                    **parent_ref,
+                )
+                drop_redundant_dependency(self, CROSS_ACCOUNT_DELEGATION_PROVIDER)
+                self.delegated_by = "cross-account"
+            elif dns.parent_zone_id is None:
+                raise ConfigurationError(
+                    "profile.dns.parent_zone_id", None, f"the id of the parent zone {dns.parent_zone_name} (in this account)",
+                    fix=f"copy its id (aws route53 list-hosted-zones-by-name --dns-name {dns.parent_zone_name}) into "
+                    "dns.parent_zone_id, or set dns.parent_account if the parent zone is in another account",
+                    source=self.node.path,
+                )
+            else:
+                parent = route53.HostedZone.from_hosted_zone_attributes(
+                    self, "ParentZone", hosted_zone_id=dns.parent_zone_id, zone_name=dns.parent_zone_name
+                )
+                self._ns_record(parent, ttl)
+        elif dns.delegated_at_registrar:
+            cfn = typing.cast(cdk.CfnResource, zone.node.default_child)
+            cfn.add_metadata(
+                DELEGATED_OUTSIDE_APP,
+                "registrar: the zone's name servers are set at the domain's registrar after the first deployment",
+            )
+            self.delegated_by = "registrar"
+
+    def _ns_record(self, parent: route53.IHostedZone, ttl: cdk.Duration) -> None:
+        self.delegation = route53.ZoneDelegationRecord(
+            self,
+            "Delegation",
+            zone=parent,
+            record_name=self.zone_name,
+            name_servers=typing.cast(route53.PublicHostedZone, self.zone).hosted_zone_name_servers,
+            ttl=ttl,
+            comment=f"Delegates {self.zone_name} ({self.node.path})",
+        )
+        self.delegated_by = "parent zone"
+
+    def _parent_of(self, parent_zone: Any) -> tuple[route53.IHostedZone, str | None]:
+        if isinstance(parent_zone, DnsZone):
+            return parent_zone.zone, parent_zone.zone_name
+        if not hasattr(parent_zone, "node") or not hasattr(parent_zone, "hosted_zone_id"):
+            raise ConfigurationError(
+                "parent_zone", type(parent_zone).__name__, "a DnsZone or a route53.IHostedZone of this account",
+                fix="pass the parent's DnsZone (or its .zone)", source=self.node.path,
+            )
+        try:
+            name = parent_zone.zone_name
+        except (jsii.errors.JSIIError, RuntimeError):  # HostedZone.from_hosted_zone_id knows no name
+            name = None
+        return parent_zone, (None if name is None or cdk.Token.is_unresolved(name) else name.rstrip("."))
+
+    def _check_parent(self, parameter: str, parent_name: str | None) -> None:
+        if parent_name is not None and self.zone_name.endswith("." + parent_name):
+            return
+        raise ConfigurationError(
+            parameter, parent_name, f"a zone that {self.zone_name} is a subdomain of",
+            fix="name the zone one level (or more) above this one, e.g. 'finefinds.example' for 'dev.finefinds.example'; "
+            "an imported parent zone needs its name (HostedZone.from_hosted_zone_attributes)",
+            source=self.node.path,
+        )
+
+    def _grant_delegations(self, profile: EnvironmentProfile) -> None:
+        for entry in dict.fromkeys(profile.dns.delegations):
+            name, account = entry.split("=")
+            if not name.endswith("." + self.zone_name):
+                raise ConfigurationError(
+                    "profile.dns.delegations", entry, f"'<subdomain of {self.zone_name}>=<account id>'",
+                    fix=f"a zone can only delegate names inside it, e.g. 'dev.{self.zone_name}=111111111111'",
+                    source=self.node.path,
+                )
+            role = ManagedPolicyRole(
+                self,
+                f"DelegationRole{_id_suffix(name, self.zone_name)}",
+                # Fixed, so that the subdomain's DnsZone derives the ARN (dns.parent_account).
+                role_name=delegation_role_name(name),
+                assumed_by=iam.AccountPrincipal(account),
+                description=f"Lets account {account} write the NS record that delegates {name} in {self.zone_name}",
+                policy_description=f"Delegation of {name} in {self.zone_name} ({self.node.path})",
+            )
+            # Only NS records, only UPSERT and DELETE, only this one name (route53 condition keys).
+            self.zone.grant_delegation(role, delegated_zone_names=[name])
+            self.delegation_roles[name] = role
+
     def _enable_dnssec(self, profile: EnvironmentProfile) -> None:
         self.dnssec_key = kms.Key(
             self,
@@ -308,6 +505,7 @@ class DnsZone(Construct):
             removal_policy=removal_policy(profile.is_retained),
             pending_window=deletion_window(profile.is_retained),
         )
+        deny_grants_except_for_aws_services(self.dnssec_key)
         # Adds the key-policy statements Route 53 DNSSEC needs (DescribeKey, GetPublicKey, Sign
         # for this zone and account; CreateGrant for AWS resources), the key-signing key and DNSSEC.
         zone = typing.cast(route53.PublicHostedZone, self.zone)
@@ -446,8 +644,9 @@ class Certificates(Construct):
     profile : EnvironmentProfile
         The environment profile; required.
     zone : DnsZone or aws_cdk.aws_route53.IHostedZone, optional
-        The zone that validates the names; every name must be inside it.
-        Default: ``None`` (validation records are created by hand).
+        The zone that validates the names; every name must be inside it. A DnsZone (or its
+        ``.zone``) that nothing delegates to (``delegated_by`` is ``None``) is refused: ACM could
+        never validate through it. Default: ``None`` (validation records are created by hand).
     domain_name : str, optional
         The certificate's main name. Default: ``profile.domain_name``, else the zone's name.
     subject_alternative_names : Sequence[str], optional
@@ -488,6 +687,7 @@ class Certificates(Construct):
         self.profile = profile
         hosted_zone, zone_name = self._zone(zone)
         self.zone = hosted_zone
+        dns_zone = self._dns_zone(zone)
         main = domain_name if domain_name is not None else (profile.domain_name or zone_name)
         if main is None:
             raise ConfigurationError(
@@ -502,6 +702,18 @@ class Certificates(Construct):
         names = tuple(dict.fromkeys([main, *subject_alternative_names]))
         for index, name in enumerate(names):
             self._check_name("domain_name" if index == 0 else "subject_alternative_names", name, zone_name, allow_wildcard)
+        if dns_zone is not None and dns_zone.delegated_by is None:
+            raise ConfigurationError(
+                "zone",
+                f"DnsZone {dns_zone.node.path} ({dns_zone.zone_name}), which nothing delegates to",
+                "a delegated zone: ACM validates through public DNS, and an undelegated zone never answers, so the "
+                "certificate (and its stack) would wait in PENDING_VALIDATION for up to 72 hours",
+                fix="delegate the zone in its profile: dns.parent_zone_name with dns.parent_account (a parent zone in "
+                "another account) or dns.parent_zone_id (in this account), or DnsZone(parent_zone=...); "
+                "dns.delegated_at_registrar = true for an apex domain whose name servers you set at the registrar; "
+                "or import a delegated zone with dns.existing_zone_id",
+                source=self.node.path,
+            )
         self.domain_name = main
         self.names = names
         wildcard = any(n.startswith("*.") for n in names)
@@ -518,6 +730,11 @@ class Certificates(Construct):
             source=self.node.path,
         )
         self.certificate = acm.Certificate(self, "Certificate", **props)
+        if dns_zone is not None and cdk.Stack.of(dns_zone) is cdk.Stack.of(self):
+            # Requested once the zone answers; deleted before the stack's clean-up removes its CNAME.
+            for first in (dns_zone.delegation, dns_zone.validation_records_cleanup):
+                if first is not None:
+                    self.certificate.node.add_dependency(first)
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "Certificates")
@@ -569,6 +786,14 @@ class Certificates(Construct):
         return self.certificate
 
     # ------------------------------------------------------------------------------------------
+    @staticmethod
+    def _dns_zone(zone: Any) -> "DnsZone | None":
+        """The DnsZone behind ``zone`` (itself, or the DnsZone whose ``.zone`` it is)."""
+        if isinstance(zone, DnsZone):
+            return zone
+        scope = getattr(getattr(zone, "node", None), "scope", None)
+        return scope if isinstance(scope, DnsZone) and scope.zone is zone else None
+
     def _zone(self, zone: Any) -> tuple[route53.IHostedZone | None, str | None]:
         if zone is None:
             return None, None

@@ -172,7 +172,10 @@ class FargateWebService(Construct):
         Environment variables injected from Secrets Manager or SSM Parameter Store; the
         execution role is granted read on exactly these. Default: none.
     user : str, optional
-        The user (``"uid"``, ``"uid:gid"`` or a name) the container runs as. Default: the image's.
+        The non-root user (``"uid"``, ``"uid:gid"`` or a name) the container runs as; root
+        (``0``, ``root``, ``0:<gid>``) is refused. Give the image's unprivileged user: AWS Control
+        Tower's CT.ECS.PR.3 (in the gate) requires a non-root user on every container, so without
+        it synthesis fails there. Default: ``None`` (the image's ``USER``).
     readonly_root_filesystem : bool, optional
         Mount the container's root file system read-only. Default: ``True``.
     writable_paths : Sequence[str], optional
@@ -440,6 +443,11 @@ class FargateWebService(Construct):
             )
         if user is not None and (not isinstance(user, str) or not user):
             raise ConfigurationError("user", user, "a user name, 'uid' or 'uid:gid'", fix="e.g. '1000:1000'")
+        if isinstance(user, str) and user.split(":", 1)[0] in ("0", "root"):
+            raise ConfigurationError(
+                "user", user, "a non-root user name, 'uid' or 'uid:gid'",
+                fix="run as the image's unprivileged user (e.g. '101' for nginx-unprivileged) and listen on a port above 1023",
+            )
         if isinstance(writable_paths, str) or not all(
             isinstance(p, str) and p.startswith("/") and p != "/" for p in writable_paths
         ):
@@ -521,6 +529,8 @@ class FargateWebService(Construct):
             ),
             readonly_root_filesystem=readonly_root_filesystem,
             privileged=False,
+            # A hard limit per container (Control Tower's CT.ECS.PR.7): the task's whole memory.
+            memory_limit_mib=props["memory_limit_mib"],
             user=user,
             environment=dict(environment or {}) or None,
             secrets=dict(secrets or {}) or None,
@@ -734,6 +744,7 @@ class FargateWebService(Construct):
         # by apply_acknowledgements).
         values = {"log_group": stack.get_logical_id(self.log_group.node.default_child)}  # type: ignore[arg-type]
         compliance.apply_acknowledgements(self, "FargateWebService")
+        compliance.apply_log_retention_acknowledgements(self, "FargateWebService", self.profile.protection.log_retention_days)
         for variant in variants:
             compliance.apply_acknowledgements(self, f"FargateWebService[{variant}]", values)
 

@@ -252,12 +252,40 @@ class AuthSettings(_Settings):
     _section: typing.ClassVar[str] = "auth"
 
     mfa: str = setting("OPTIONAL", "Multi-factor authentication.", check=_one_of("OPTIONAL", "REQUIRED"))
-    threat_protection: str = setting("AUDIT", "Cognito threat protection mode.", check=_one_of("OFF", "AUDIT", "ENFORCED"))
+    threat_protection: str = setting(
+        "OFF",
+        "Cognito threat protection: 'AUDIT' or 'ENFORCED' put the user pool on the Plus plan (billed for every "
+        "monthly active user, no free tier); 'OFF' keeps it on Essentials (10,000 MAUs a month free).",
+        check=_one_of("OFF", "AUDIT", "ENFORCED"),
+    )
     domain_prefix: Optional[str] = setting(
         None,
-        "Managed-login domain prefix (None: no domain).",
+        "Managed-login domain prefix, unique per region across AWS (None: '<project>-<environment>-<8 hex "
+        "characters of the account and construct path>').",
         check=_pattern(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", "lowercase letters, digits and hyphens", "e.g. 'finefinds-dev'"),
     )
+    email: str = setting(
+        "COGNITO",
+        "Who sends the pool's e-mail: 'COGNITO' (Cognito's built-in sender, a small daily quota meant for "
+        "testing) or 'SES' (the verified domain identity of the EmailSender given to AuthPool).",
+        check=_one_of("COGNITO", "SES"),
+    )
+    email_from: Optional[str] = setting(
+        None,
+        "From address of SES e-mail, at the EmailSender's domain (None: no-reply@<that domain>).",
+        check=_pattern(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", "an address like 'no-reply@example.com'", "fix the address"),
+    )
+    allow_localhost_urls: bool = setting(
+        True, "Accept http(s)://localhost and 127.0.0.1 callback and logout URLs (local front-end development)."
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.email_from is not None and self.email != "SES":
+            raise ConfigurationError(
+                "auth.email_from", self.email_from, "None unless auth.email is 'SES'",
+                fix="Cognito's own sender always sends from no-reply@verificationemail.com; set auth.email = 'SES' or drop email_from",
+            )
 
 
 @dataclass(frozen=True)
@@ -373,6 +401,13 @@ class AuditSettings(_Settings):
         "The region whose Config recorder records global resources (IAM); None: the profile's region.",
         check=_one_of(*REGION_AZS),
     )
+    config_recorder: str = setting(
+        "create",
+        "'create': AuditTrail creates the AWS Config recorder, delivery channel and role of the account "
+        "and region (one of each per account and region); 'existing': the account already records "
+        "(Control Tower, Security Hub, an organisation's Config): only the Config rules are deployed.",
+        check=_one_of("create", "existing"),
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -448,14 +483,44 @@ class CostSettings(_Settings):
         50.0, "Total impact (USD) of a cost anomaly that notifies.", check=_between(1, 1_000_000)
     )
     anomaly_monitor: str = setting(
-        "SERVICE",
-        "Cost anomaly monitor: 'SERVICE' (per AWS service, account-wide; one per account) or "
-        "'ENVIRONMENT_TAG' (costs tagged Environment=<name>; needs the tag activated for cost allocation).",
-        check=_one_of("SERVICE", "ENVIRONMENT_TAG"),
+        "ENVIRONMENT_TAG",
+        "Cost anomaly monitor: 'ENVIRONMENT_TAG' (a CUSTOM monitor of the costs tagged Environment=<name>; "
+        "the tag activated for cost allocation; only in a management or standalone account), 'EXISTING' "
+        "(anomaly_monitor_arn, e.g. the account's AWS services monitor) or 'SERVICE' (a DIMENSIONAL monitor "
+        "of every AWS service; AWS allows one per account, so only where the account has none).",
+        check=_one_of("ENVIRONMENT_TAG", "EXISTING", "SERVICE"),
+    )
+    anomaly_monitor_arn: Optional[str] = setting(
+        None,
+        "ARN of the existing cost anomaly monitor to subscribe to, with anomaly_monitor = 'EXISTING' "
+        "(aws ce get-anomaly-monitors lists them).",
+        check=_pattern(
+            r"arn:aws[-a-z]*:ce::[0-9]{12}:anomalymonitor/[-a-zA-Z0-9/:_]+",
+            "a cost anomaly monitor ARN like 'arn:aws:ce::123456789012:anomalymonitor/0a1b2c3d-...'",
+            "copy MonitorArn from the output of aws ce get-anomaly-monitors",
+        ),
     )
     enforce_required_tags: bool = setting(
         True, "Deploy the AWS Config managed rule REQUIRED_TAGS for the organisation tags (needs a Config recorder)."
     )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if (self.anomaly_monitor == "EXISTING") != (self.anomaly_monitor_arn is not None):
+            raise ConfigurationError(
+                "cost.anomaly_monitor_arn", self.anomaly_monitor_arn,
+                "an ARN exactly when cost.anomaly_monitor is 'EXISTING' "
+                f"(cost.anomaly_monitor is {self.anomaly_monitor!r})",
+                fix="set both anomaly_monitor = 'EXISTING' and anomaly_monitor_arn, or neither",
+            )
+
+
+_DNS_NAME_CHECK = _pattern(
+    r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    "a lowercase DNS name like 'finefinds.example'",
+    "drop the scheme, path and trailing dot",
+)
+_ZONE_ID_CHECK = _pattern(r"Z[A-Z0-9]{1,32}", "a Route 53 hosted zone id like 'Z0123456789ABCDEFGHIJ'", "copy the id without '/hostedzone/'")
 
 
 @dataclass(frozen=True)
@@ -470,11 +535,75 @@ class DnsSettings(_Settings):
         check=_pattern(r"Z[A-Z0-9]{1,32}", "a Route 53 hosted zone id like 'Z0123456789ABCDEFGHIJ'", "copy the id without '/hostedzone/'"),
     )
     query_logging: bool = setting(
-        False, "Log DNS queries to CloudWatch Logs (/aws/route53/<zone>, us-east-1; the zone's stack must be in us-east-1)."
+        False, "Log DNS queries to CloudWatch Logs (a log group in us-east-1; the zone's stack must be in us-east-1)."
     )
     dnssec: bool = setting(
         False, "Sign the zone with DNSSEC (KMS key in us-east-1; add the DS record at the parent zone or registrar)."
     )
+    parent_zone_name: Optional[str] = setting(
+        None,
+        "The Route 53 zone that delegates to this environment's zone with an NS record, e.g. 'finefinds.example' "
+        "(None: no parent zone in Route 53; see delegated_at_registrar).",
+        check=_DNS_NAME_CHECK,
+    )
+    parent_zone_id: Optional[str] = setting(
+        None,
+        "Id of the parent zone: required when it is in this account (the NS record is created in it); in another "
+        "account optional (None: the delegation role looks the zone up by parent_zone_name).",
+        check=_ZONE_ID_CHECK,
+    )
+    parent_account: Optional[str] = setting(
+        None,
+        "Account of the parent zone when it is not this one: the zone is delegated through the role that the "
+        "parent's DnsZone creates for it (its dns.delegations), with CrossAccountZoneDelegationRecord.",
+        check=_pattern(r"\d{12}", "a 12-digit AWS account id", "quote it as a string: parent_account = \"123456789012\""),
+    )
+    delegation_role_arn: Optional[str] = setting(
+        None,
+        "ARN of a delegation role in the parent zone's account that this account may assume, for a parent zone "
+        "not managed by DnsZone (instead of parent_account).",
+        check=_pattern(
+            r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", "an IAM role ARN", "e.g. 'arn:aws:iam::123456789012:role/dns-delegation'"
+        ),
+    )
+    delegated_at_registrar: bool = setting(
+        False,
+        "The zone's name servers are set at the domain's registrar (an apex domain such as 'finefinds.example'), "
+        "outside this app: copy them there after the first deployment.",
+    )
+    delegations: tuple[str, ...] = setting(
+        (),
+        "Subdomains this zone delegates to other accounts, as '<subdomain>=<account id>' "
+        "(e.g. 'dev.finefinds.example=111111111111'): DnsZone creates one role per entry that only that "
+        "account may assume and that may only write that subdomain's NS record.",
+        check=_each(
+            _pattern(
+                r"(?=.{1,253}=)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}=\d{12}",
+                "entries like 'dev.finefinds.example=111111111111'",
+                "write the subdomain, '=', and the 12-digit account id of its zone",
+            )
+        ),
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.parent_zone_name is None:
+            for key in ("parent_zone_id", "parent_account", "delegation_role_arn"):
+                if getattr(self, key) is not None:
+                    raise ConfigurationError(
+                        f"dns.{key}", getattr(self, key), "None without dns.parent_zone_name",
+                        fix="set dns.parent_zone_name, the zone that delegates to this one",
+                    )
+        elif self.delegated_at_registrar:
+            raise ConfigurationError(
+                "dns.delegated_at_registrar", True, "false when dns.parent_zone_name is set",
+                fix="a zone is delegated by its parent zone or at the registrar, not both",
+            )
+        if self.parent_account is not None and self.delegation_role_arn is not None:
+            raise ConfigurationError(
+                "dns.delegation_role_arn", self.delegation_role_arn, "None when dns.parent_account is set",
+                fix="parent_account uses the role the parent's DnsZone creates; give one of them",
+            )
 
 
 def _document_fields(cls: type) -> type:
@@ -840,7 +969,8 @@ STAGING = EnvironmentProfile(
     compute=dataclasses.replace(_NON_PRODUCTION_COMPUTE, min_tasks=1, max_tasks=4, spot_percent=50),
     database=DatabaseSettings(serverless=True, min_acu=0, max_acu=8, backup_retention_days=7),
     cache=CacheSettings(node_type="cache.t4g.small", replicas=1, snapshot_retention_days=15),
-    auth=AuthSettings(mfa="OPTIONAL", threat_protection="AUDIT"),
+    # Threat protection would put staging on the Plus plan; it rehearses production with Essentials.
+    auth=AuthSettings(mfa="OPTIONAL", threat_protection="OFF"),
     protection=ProtectionSettings(retain_data=True, deletion_protection=True, log_retention_days=90),
     dns=DnsSettings(query_logging=True),
     audit=AuditSettings(retention_days=365, glacier_after_days=90, log_retention_days=90),
@@ -870,7 +1000,8 @@ PRODUCTION = EnvironmentProfile(
     database=DatabaseSettings(serverless=False, instance_class="r7g.large", readers=2, backup_retention_days=35, rds_proxy=True),
     cache=CacheSettings(node_type="cache.r7g.large", replicas=2, snapshot_retention_days=15),
     cdn=CdnSettings(price_class="PriceClass_All"),
-    auth=AuthSettings(mfa="REQUIRED", threat_protection="ENFORCED"),
+    # SES sends at production volume (Cognito's own sender has a small daily quota); no localhost redirects.
+    auth=AuthSettings(mfa="REQUIRED", threat_protection="ENFORCED", email="SES", allow_localhost_urls=False),
     waf=WafSettings(enabled=True, rate_limit=2000),
     alarms=AlarmSettings(latency_p99_ms=200, evaluation_periods=3, datapoints_to_alarm=2),
     protection=ProtectionSettings(retain_data=True, deletion_protection=True, log_retention_days=365),

@@ -243,6 +243,7 @@ class RedisCache(Construct):
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "RedisCache")
+        compliance.apply_log_retention_acknowledgements(self, "RedisCache", profile.protection.log_retention_days)
 
     # ------------------------------------------------------------------------------------------
     @property

@@ -73,7 +73,8 @@ class SecureBucket(Construct):
       incomplete multipart uploads aborted after :data:`ABORT_MULTIPART_DAYS` days;
     * per-purpose lifecycle: media and uploads move to S3 Intelligent-Tiering at once; backups
       move to Glacier Flexible Retrieval after :data:`BACKUP_GLACIER_DAYS` days; logs expire
-      after ``profile.protection.log_retention_days``;
+      after ``profile.protection.log_retention_days``; no transition moves objects under 128 KB
+      (``TransitionDefaultMinimumObjectSize`` ``all_storage_classes_128K``, stated in the template);
     * server access logging to ``server_access_logs_bucket``, or to a log bucket of its own
       (``purpose="logs"`` buckets receive logs and do not log themselves);
     * removal policy from the profile: RETAIN where ``profile.is_retained``, else DESTROY with
@@ -168,6 +169,9 @@ class SecureBucket(Construct):
             ),
             blocked_encryption_types=[s3.BlockedEncryptionType.SSE_C],
             lifecycle_rules=self._lifecycle_rules(profile, purpose),
+            # Stated, not left to S3's default: no transition of objects under 128 KB, which in Glacier
+            # would carry 40 KB of billed overhead and a billed transition request each.
+            transition_default_minimum_object_size=s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
             removal_policy=removal_policy(retained),
             auto_delete_objects=not retained,
         )

@@ -175,6 +175,7 @@ class SecureVpc(Construct):
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "SecureVpc")
+        compliance.apply_log_retention_acknowledgements(self, "SecureVpc", net.flow_log_retention_days)
 
     # ------------------------------------------------------------------------------------------
     @staticmethod

@@ -307,6 +307,7 @@ class WafProtection(Construct):
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "WafProtection")
+        compliance.apply_log_retention_acknowledgements(self, "WafProtection", profile.protection.log_retention_days)
 
     # ------------------------------------------------------------------------------------------
     @staticmethod

@@ -9,7 +9,7 @@ import background
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = ROOT / "examples" / "platform"
 ENVIRONMENTS = ["development", "qa", "sandbox", "staging", "production"]
-CONCERNS = ["Network", "Data", "Application", "Identity", "Edge", "Monitoring", "Cost"]
+CONCERNS = ["Network", "Data", "Application", "Identity", "Edge", "Monitoring", "EdgeMonitoring", "Cost"]
 
 
 def expected_concerns(env: str) -> list[str]:
@@ -19,6 +19,7 @@ def expected_concerns(env: str) -> list[str]:
     profile = EnvironmentProfile.from_file(PLATFORM / "env" / f"{env}.toml")
     optional = {
         "Dns": bool(profile.domain_name),
+        "Email": profile.auth.email == "SES" and bool(profile.domain_name),
         "Audit": profile.audit.enabled,
         "Backup": profile.backup.enabled,
         "BackupDr": profile.backup.enabled and bool(profile.backup.dr_region),

@@ -16,6 +16,7 @@ from aws_cdk.assertions import Template
 import support
 from finefinds_constructs import ConfigurationError, EnvironmentStack, compliance, profiles
 from finefinds_constructs.auth_pool import PASSWORD_MIN_LENGTH, AuthPool
+from finefinds_constructs.email_sender import EmailSender
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = Path(__file__).with_name("logical_ids_auth_pool.json")
@@ -27,22 +28,48 @@ CALLBACKS = ["https://www.example.com/auth/callback", "http://localhost:3000/aut
 LOGOUTS = ["https://www.example.com/", "http://127.0.0.1:3000/"]
 GROUPS = ("admin", "seller", "customer")
 POOLS: dict[str, dict[str, AuthPool]] = {}
+#: The Staff pool's derived prefix: <project>-<environment>-<sha256 of account/path, 8 hex>.
+DERIVED_PREFIX = {
+    "development": "finefinds-development-54f0ccb4",
+    "qa": "finefinds-qa-2579da1c",
+    "sandbox": "finefinds-sandbox-48d2d020",
+    "staging": "finefinds-staging-35f0de25",
+    "production": "finefinds-production-c6deb2a5",
+}
+MAIL_DOMAIN = "mail.example.com"
+
+
+def urls(profile: profiles.EnvironmentProfile, all_urls: list[str]) -> list[str]:
+    """The https URLs, and the local ones where the profile allows localhost."""
+    return all_urls if profile.auth.allow_localhost_urls else [u for u in all_urls if u.startswith("https://")]
+
+
+def sender_for(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> EmailSender | None:
+    """Where the profile sends through SES: an EmailSender in a stack of its own (deployed first)."""
+    if profile.auth.email != "SES":
+        return None
+    mail = EnvironmentStack(stack.node.scope, f"{stack.node.id}-Mail", profile=profile)
+    return EmailSender(mail, "Email", profile=profile, domain_name=MAIL_DOMAIN)
 
 
 def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    sender = sender_for(stack, profile)
     POOLS[profile.name] = {
-        # "Shop": groups and a managed-login domain.
+        # "Shop": groups and an explicit managed-login domain prefix.
         "Shop": AuthPool(
             stack,
             "Shop",
             profile=profile,
-            callback_urls=CALLBACKS,
-            logout_urls=LOGOUTS,
+            callback_urls=urls(profile, CALLBACKS),
+            logout_urls=urls(profile, LOGOUTS),
             groups=GROUPS,
             domain_prefix=f"finefinds-shop-{profile.name}",
+            email_sender=sender,
         ),
-        # "Staff": the presets set no domain prefix, so no domain.
-        "Staff": AuthPool(stack, "Staff", profile=profile, callback_urls=CALLBACKS[:1], logout_urls=[], self_sign_up=False),
+        # "Staff": the presets set no prefix, so one is derived.
+        "Staff": AuthPool(
+            stack, "Staff", profile=profile, callback_urls=CALLBACKS[:1], logout_urls=[], self_sign_up=False, email_sender=sender
+        ),
     }
 
 
@@ -105,15 +132,35 @@ def test_email_sign_in_verification_and_recovery(synthesized, preset):
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_threat_protection_per_profile(synthesized, preset):
-    mode = profiles.PRESETS[preset].auth.threat_protection
-    assert mode in ("AUDIT", "ENFORCED")  # every preset keeps threat protection on
+    """Only production pays for the Plus plan (threat protection); the others run on Essentials."""
     props = pool(synthesized.template(preset))["Properties"]
-    assert props["UserPoolTier"] == "PLUS"  # threat protection needs the Plus plan
-    assert props["UserPoolAddOns"] == {
-        "AdvancedSecurityMode": mode,
-        "AdvancedSecurityAdditionalFlows": {"CustomAuthMode": mode},
-    }
-    assert (mode == "ENFORCED") is (preset == "production")
+    if preset == "production":
+        assert props["UserPoolTier"] == "PLUS"  # threat protection needs the Plus plan
+        assert props["UserPoolAddOns"] == {
+            "AdvancedSecurityMode": "ENFORCED",
+            "AdvancedSecurityAdditionalFlows": {"CustomAuthMode": "ENFORCED"},
+        }
+    else:
+        assert props["UserPoolTier"] == "ESSENTIALS"
+        assert props["UserPoolAddOns"] == {"AdvancedSecurityMode": "OFF"}
+    assert profiles.PRESETS[preset].auth.threat_protection == ("ENFORCED" if preset == "production" else "OFF")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_email_through_ses_in_production_cognito_elsewhere(synthesized, preset):
+    for name in ("Shop", "Staff"):
+        props = pool(synthesized.template(preset), name)["Properties"]
+        if preset == "production":
+            assert props["EmailConfiguration"] == {
+                "EmailSendingAccount": "DEVELOPER",
+                "From": "no-reply@mail.example.com",
+                "SourceArn": "arn:aws:ses:eu-west-1:123456789012:identity/mail.example.com",
+            }
+        else:
+            assert "EmailConfiguration" not in props  # Cognito's own sender
+    stack = synthesized.stacks[preset]
+    depends = {s.node.id for s in stack.dependencies}
+    assert depends == ({f"{stack.node.id}-Mail"} if preset == "production" else set())
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -147,8 +194,12 @@ def test_client_code_grant_without_secret(synthesized, preset):
     assert props["SupportedIdentityProviders"] == ["COGNITO"]
     assert props["PreventUserExistenceErrors"] == "ENABLED"
     assert props["EnableTokenRevocation"] is True
-    assert props["CallbackURLs"] == CALLBACKS
-    assert props["LogoutURLs"] == LOGOUTS
+    if preset == "production":  # no localhost redirects
+        assert props["CallbackURLs"] == ["https://www.example.com/auth/callback"]
+        assert props["LogoutURLs"] == ["https://www.example.com/"]
+    else:
+        assert props["CallbackURLs"] == CALLBACKS
+        assert props["LogoutURLs"] == LOGOUTS
     assert "LogoutURLs" not in client(synthesized.template(preset), "Staff")
 
 
@@ -177,18 +228,21 @@ def test_groups(synthesized, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_managed_login_domain(synthesized, preset):
+def test_managed_login_domain_for_every_pool(synthesized, preset):
+    """The code grant's endpoints exist only on a domain: every pool gets one, derived when not given."""
     template = synthesized.template(preset)
-    pool_id, _ = one(template, "AWS::Cognito::UserPool", "ShopUserPool")
-    client_id, _ = one(template, "AWS::Cognito::UserPoolClient", "ShopWebClient")
     domains = support.resources_of_type(template, "AWS::Cognito::UserPoolDomain")
-    assert [d["Properties"] for d in domains.values()] == [
-        {"Domain": f"finefinds-shop-{preset}", "ManagedLoginVersion": 2, "UserPoolId": {"Ref": pool_id}}
-    ]
-    (branding,) = support.resources_of_type(template, "AWS::Cognito::ManagedLoginBranding").values()
-    assert branding["Properties"] == {"ClientId": {"Ref": client_id}, "UseCognitoProvidedValues": True, "UserPoolId": {"Ref": pool_id}}
-    assert POOLS[preset]["Shop"].domain is not None
-    assert POOLS[preset]["Staff"].domain is None  # no prefix in the profile, none given
+    brandings = support.resources_of_type(template, "AWS::Cognito::ManagedLoginBranding")
+    for name, prefix in (("Shop", f"finefinds-shop-{preset}"), ("Staff", DERIVED_PREFIX[preset])):
+        pool_id, _ = one(template, "AWS::Cognito::UserPool", f"{name}UserPool")
+        client_id, _ = one(template, "AWS::Cognito::UserPoolClient", f"{name}WebClient")
+        assert [d["Properties"] for d in domains.values() if d["Properties"]["UserPoolId"] == {"Ref": pool_id}] == [
+            {"Domain": prefix, "ManagedLoginVersion": 2, "UserPoolId": {"Ref": pool_id}}
+        ]
+        assert [b["Properties"] for b in brandings.values() if b["Properties"]["UserPoolId"] == {"Ref": pool_id}] == [
+            {"ClientId": {"Ref": client_id}, "UseCognitoProvidedValues": True, "UserPoolId": {"Ref": pool_id}}
+        ]
+        assert POOLS[preset][name].domain is not None
     assert profiles.PRESETS[preset].auth.domain_prefix is None
 
 
@@ -221,7 +275,7 @@ def test_mfa_acknowledgement_only_where_the_profile_makes_mfa_optional(synthesiz
     node = synthesized.stacks[preset].node.find_child("Shop").node.find_child("UserPool").node.default_child
     keys = {k.split("::", 1)[-1] for m in node.node.metadata if m.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY for k in m.data}
     assert ("AwsSolutions-COG2" in keys) is (profiles.PRESETS[preset].auth.mfa == "OPTIONAL")
-    assert "AwsSolutions-COG8" not in keys  # threat protection is on in every preset
+    assert ("AwsSolutions-COG8" in keys) is (preset != "production")  # threat protection only in production
 
 
 @pytest.mark.slow
@@ -344,3 +398,82 @@ def test_overrides_reach_the_l2s():
         "AWS::Cognito::UserPool", {"AdminCreateUserConfig": {"InviteMessageTemplate": {"EmailSubject": "Welcome to FineFinds"}}}
     )
     template.has_resource_properties("AWS::Cognito::UserPoolClient", {"RefreshTokenValidity": 7 * 24 * 60})
+
+
+# ------------------------------------------------------------------------------ localhost, domain, e-mail
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://localhost:3000/auth/callback", "https://localhost/cb", "http://127.0.0.1:8080/cb", "https://app.localhost/cb"],
+)
+def test_localhost_urls_refused_where_the_profile_does_not_allow_them(url):
+    """Production's profile refuses a localhost redirect, naming it; a team's profile may allow it."""
+    stack, profile = _stack("production")
+    with pytest.raises(ConfigurationError) as info:
+        AuthPool(stack, "Auth", profile=profile, callback_urls=["https://www.example.com/cb", url], logout_urls=[])
+    assert info.value.parameter == "callback_urls"
+    assert url in str(info.value) and "allow_localhost_urls" in str(info.value)
+    with pytest.raises(ConfigurationError, match="logout_urls"):
+        AuthPool(stack, "Out", profile=profile, callback_urls=["https://www.example.com/cb"], logout_urls=[url])
+    assert profiles.PRODUCTION.auth.allow_localhost_urls is False
+    assert all(profiles.PRESETS[p].auth.allow_localhost_urls for p in PRESETS if p != "production")
+
+
+def test_derived_domain_prefix_and_profile_prefix():
+    profile = support.profile_for_tests("qa")
+    stack = EnvironmentStack(cdk.App(), "Prefix", profile=profile)
+    AuthPool(stack, "Auth", profile=profile, callback_urls=CALLBACKS, logout_urls=[])
+    Template.from_stack(stack).has_resource_properties("AWS::Cognito::UserPoolDomain", {"Domain": "finefinds-qa-946ec022"})
+
+
+def _ses_stacks(region: str = "eu-west-1") -> tuple[cdk.Stack, cdk.Stack, profiles.EnvironmentProfile]:
+    app = cdk.App()
+    profile = support.profile_for_tests("production")
+    mail = EnvironmentStack(app, "Mail", profile=profile, env=cdk.Environment(account=support.TEST_ACCOUNT, region=region))
+    return mail, EnvironmentStack(app, "Identity", profile=profile), profile
+
+
+@pytest.mark.parametrize(
+    ("case", "parameter", "text"),
+    [
+        ("missing", "email_sender", "an EmailSender (auth.email is 'SES')"),
+        ("same-stack", "email_sender", "in another stack"),
+        ("other-region", "email_sender", "region us-east-1"),
+        ("foreign-from", "auth.email_from", "an address at mail.example.com"),
+        ("cognito-with-sender", "email_sender", "None while auth.email is 'COGNITO'"),
+    ],
+)
+def test_ses_email_sender_checks(case, parameter, text):
+    mail, identity, profile = _ses_stacks("us-east-1" if case == "other-region" else "eu-west-1")
+    sender = EmailSender(identity if case == "same-stack" else mail, "Email", profile=profile, domain_name=MAIL_DOMAIN)
+    if case == "foreign-from":
+        profile = dataclasses.replace(profile, auth=dataclasses.replace(profile.auth, email_from="no-reply@example.org"))
+    if case == "cognito-with-sender":
+        profile = dataclasses.replace(profile, auth=dataclasses.replace(profile.auth, email="COGNITO"))
+    with pytest.raises(ConfigurationError) as info:
+        AuthPool(
+            identity, "Auth", profile=profile, callback_urls=["https://www.example.com/cb"], logout_urls=[],
+            email_sender=None if case == "missing" else sender,
+        )
+    assert info.value.parameter == parameter
+    assert text in str(info.value)
+
+
+def test_ses_email_from_the_profile_address():
+    mail, identity, profile = _ses_stacks()
+    sender = EmailSender(mail, "Email", profile=profile, domain_name=MAIL_DOMAIN)
+    with pytest.raises(ConfigurationError, match="auth.email_from"):  # an address, not a display name
+        dataclasses.replace(profile.auth, email_from="FineFinds <hello@mail.example.com>")
+    profile = dataclasses.replace(profile, auth=dataclasses.replace(profile.auth, email_from="hello@mail.example.com"))
+    AuthPool(identity, "Auth2", profile=profile, callback_urls=["https://www.example.com/cb"], logout_urls=[], email_sender=sender)
+    Template.from_stack(identity).has_resource_properties(
+        "AWS::Cognito::UserPool", {"EmailConfiguration": {"EmailSendingAccount": "DEVELOPER", "From": "hello@mail.example.com"}}
+    )
+
+
+def test_profile_refuses_email_from_without_ses():
+    with pytest.raises(ConfigurationError, match="auth.email_from"):
+        profiles.AuthSettings(email_from="no-reply@example.com")
+    with pytest.raises(ConfigurationError, match="auth.email"):
+        profiles.AuthSettings(email="SMTP")

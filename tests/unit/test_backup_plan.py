@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -11,17 +13,34 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match
 
 import support
-from finefinds_constructs import ConfigurationError, EnvironmentStack, profiles
+from finefinds_constructs import ConfigurationError, EnvironmentStack, profiles, readiness
 from finefinds_constructs.backup_plan import SELECTION_TAG, BackupPlan, default_vault_name
 from finefinds_constructs.secure_bucket import SecureBucket
 
 PRESETS = support.PRESET_NAMES
 MANIFEST = Path(__file__).with_name("logical_ids_backup_plan.json")
 PINNED_TYPES = ("AWS::Backup::BackupVault", "AWS::KMS::Key")
+DR_ARN = "arn:aws:backup:eu-central-1:123456789012:backup-vault:dr"
+#: The retained vault's name: its prefix and the first group of the stack id's UUID.
+STACK_UNIQUE = {
+    "Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]
+}
+#: preset → the DR-region stack whose vault its copies go to.
+DR_STACKS: dict[str, cdk.Stack] = {}
 
 
 def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
-    plan = BackupPlan(stack, "Backup", profile=profile)
+    dr_vault_arn = None
+    if profile.backup.dr_region:
+        # The platform's pattern: the same plan in a DR-region stack, its vault's ARN passed across regions.
+        local = dataclasses.replace(profile, backup=dataclasses.replace(profile.backup, dr_region=None))
+        dr = EnvironmentStack(
+            stack.node.scope, f"{stack.stack_name}-Dr", profile=local,
+            env=cdk.Environment(account=support.TEST_ACCOUNT, region=profile.backup.dr_region),
+        )
+        DR_STACKS[profile.name] = dr
+        dr_vault_arn = BackupPlan(dr, "Backup", profile=local).vault.backup_vault_arn
+    plan = BackupPlan(stack, "Backup", profile=profile, dr_vault_arn=dr_vault_arn)
     plan.protect(SecureBucket(stack, "Media", profile=profile))
 
 
@@ -55,7 +74,12 @@ def test_vault_encrypted_with_rotating_customer_managed_key(synth, preset):
     key_id = vault["Properties"]["EncryptionKeyArn"]["Fn::GetAtt"][0]
     assert key_id.startswith("BackupKey")
     assert keys[key_id]["Properties"]["EnableKeyRotation"] is True
-    assert vault["Properties"]["BackupVaultName"] == default_vault_name(_profile(preset))
+    name = default_vault_name(_profile(preset))
+    if _profile(preset).is_retained:
+        # Kept on deletion, so unique to the stack: the stack created again makes a vault of its own.
+        assert vault["Properties"]["BackupVaultName"] == {"Fn::Join": ["-", [name, STACK_UNIQUE]]}
+    else:
+        assert vault["Properties"]["BackupVaultName"] == name
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -67,7 +91,9 @@ def test_vault_lock_and_removal_follow_profile(synth, preset):
         assert lock is None
     else:
         assert lock == {"MinRetentionDays": profile.backup.vault_lock_days}
-    assert vault["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    assert (vault["DeletionPolicy"], vault["UpdateReplacePolicy"]) == (
+        ("RetainExceptOnCreate", "Retain") if profile.is_retained else ("Delete", "Delete")
+    )
     assert ("AccessPolicy" in vault["Properties"]) is profile.is_retained
 
 
@@ -96,21 +122,83 @@ def test_tiers_follow_profile(synth, preset):
             assert "EnableContinuousBackup" not in rules[name]
 
 
+def _dr_template(synth) -> dict:
+    return json.loads((synth.outdir / f"{DR_STACKS['production'].artifact_id}.template.json").read_text())
+
+
 @pytest.mark.parametrize("preset", PRESETS)
-def test_cross_region_copy_to_deterministic_dr_vault(synth, preset):
+def test_cross_region_copy_to_the_dr_stacks_vault(synth, preset):
     profile = _profile(preset)
     for rule in _rules(synth.template(preset)).values():
         copies = rule.get("CopyActions")
         if profile.backup.dr_region is None:
             assert copies is None
-        else:
-            assert copies == [
-                {
-                    "DestinationBackupVaultArn": f"arn:aws:backup:{profile.backup.dr_region}:{support.TEST_ACCOUNT}:"
-                    f"backup-vault:{default_vault_name(profile)}",
-                    "Lifecycle": {"DeleteAfterDays": rule["Lifecycle"]["DeleteAfterDays"]},
-                }
-            ]
+            continue
+        (output,) = _dr_template(synth)["Outputs"]
+        assert copies == [
+            {
+                "DestinationBackupVaultArn": {
+                    "Fn::GetStackOutput": {"OutputName": output, "Region": "eu-central-1", "StackName": "backup-production-Dr"}
+                },
+                "Lifecycle": {"DeleteAfterDays": rule["Lifecycle"]["DeleteAfterDays"]},
+            }
+        ]
+    if profile.backup.dr_region:
+        (vault_id, vault), = support.resources_of_type(cdk.assertions.Template.from_json(_dr_template(synth)), "AWS::Backup::BackupVault").items()
+        assert _dr_template(synth)["Outputs"][output]["Value"] == {"Fn::GetAtt": [vault_id, "BackupVaultArn"]}
+        assert vault["DeletionPolicy"] == "RetainExceptOnCreate"
+        assert DR_STACKS[preset] in synth.stacks[preset].dependencies
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_destroyable_vault_is_emptied_before_it_is_deleted(synth, preset):
+    template = synth.template(preset)
+    resources = template.to_json()["Resources"]
+    cleanups = support.resources_of_type(template, "Custom::BackupVaultRecoveryPointsCleanup")
+    if _profile(preset).is_retained:
+        assert cleanups == {}
+        return
+    ((cleanup_id, cleanup),) = cleanups.items()
+    (vault_id,) = support.resources_of_type(template, "AWS::Backup::BackupVault")
+    assert {k: v for k, v in cleanup["Properties"].items() if k != "ServiceToken"} == {
+        "BackupVaultName": {"Fn::GetAtt": [vault_id, "BackupVaultName"]},
+        "BackupVaultArn": {"Fn::GetAtt": [vault_id, "BackupVaultArn"]},
+    }
+    assert cleanup["Metadata"]["finefinds:empties-on-delete"] == "recovery points"
+    # The plan goes first on deletion: no scheduled backup starts while the vault is emptied.
+    ((_, plan),) = support.resources_of_type(template, "AWS::Backup::BackupPlan").items()
+    assert cleanup_id in plan["DependsOn"]
+    handler = resources[cleanup["Properties"]["ServiceToken"]["Fn::GetAtt"][0]]
+    role = resources[handler["Properties"]["Role"]["Fn::GetAtt"][0]]
+    assert role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": {"Ref": "AWS::StackId"}},
+        {"Effect": "Allow", "Action": "backup:ListRecoveryPointsByBackupVault", "Resource": {"Fn::GetAtt": [vault_id, "BackupVaultArn"]}},
+        {"Effect": "Allow", "Action": "backup:DeleteRecoveryPoint", "Resource": "arn:aws:backup:eu-west-1:123456789012:recovery-point:*"},
+        {"Effect": "Allow", "Action": ["backup:ListBackupJobs", "backup:ListCopyJobs"], "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": "arn:aws:iam::123456789012:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup",
+            "Condition": {"StringEquals": {"iam:AWSServiceName": "backup.amazonaws.com"}},
+        },
+    ]
+    assert handler["Properties"]["Timeout"] == 900
+
+
+def test_the_teardown_handler_waits_for_an_empty_vault():
+    source = (support.ROOT / "src" / "finefinds_constructs" / "_internal" / "handlers" / "teardown" / "index.js").read_text()
+    assert 'status === "DELETE_IN_PROGRESS"' in source
+    assert "if (points.length === 0 && jobs === 0) {" in source
+    assert 'ByDestinationVaultArn: vaultArn' in source
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_deploy_readiness_violation(synth, preset):
+    names = {synth.stacks[preset].stack_name} | ({DR_STACKS[preset].stack_name} if preset in DR_STACKS else set())
+    templates = readiness.Templates.of(
+        {p.stem.removesuffix(".template"): json.loads(p.read_text()) for p in synth.outdir.glob("*.template.json")}
+    )
+    assert [str(v.where) for v in readiness.check(templates) if v.stack and v.stack.name in names] == []
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -200,8 +288,31 @@ def _stack(preset: str = "production") -> cdk.Stack:
 )
 def test_bad_input_raises_configuration_error(kwargs, message):
     with pytest.raises(ConfigurationError) as err:
-        BackupPlan(_stack(), "Backup", profile=_profile("production"), **kwargs)
+        BackupPlan(_stack(), "Backup", profile=_profile("production"), **{"dr_vault_arn": DR_ARN, **kwargs})
     assert message in str(err.value)
+
+
+def test_a_vault_lock_in_a_destroyable_environment_is_refused():
+    profile = dataclasses.replace(_profile("development"), backup=dataclasses.replace(profiles.DEVELOPMENT.backup, vault_lock_days=3))
+    with pytest.raises(ConfigurationError, match=r"profile.backup.vault_lock_days = 3.*could not be emptied and deleted"):
+        BackupPlan(_stack("development"), "Backup", profile=profile)
+
+
+def test_a_retained_plan_copying_to_another_region_needs_the_dr_vaults_arn():
+    with pytest.raises(ConfigurationError, match=r"dr_vault_arn = None.*backup_vault_arn"):
+        BackupPlan(_stack(), "Backup", profile=_profile("production"))
+
+
+def test_an_explicit_vault_name_is_used_as_given():
+    stack = _stack()
+    BackupPlan(stack, "Backup", profile=_profile("production"), vault_name="team-vault")
+    template = cdk.assertions.Template.from_stack(stack)
+    (vault,) = support.resources_of_type(template, "AWS::Backup::BackupVault").values()
+    assert vault["Properties"]["BackupVaultName"] == "team-vault"
+    (plan,) = support.resources_of_type(template, "AWS::Backup::BackupPlan").values()
+    assert plan["Properties"]["BackupPlan"]["BackupPlanRule"][0]["CopyActions"][0]["DestinationBackupVaultArn"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":backup:eu-central-1:123456789012:backup-vault:team-vault"]]
+    }
 
 
 def test_continuous_backup_limits_daily_retention():
@@ -251,7 +362,7 @@ def test_explicit_dr_vault_arn_is_used():
 
 def test_protect_accepts_plain_resources_and_rejects_unsupported_ones():
     stack = _stack()
-    plan = BackupPlan(stack, "Backup", profile=_profile("production"))
+    plan = BackupPlan(stack, "Backup", profile=_profile("production"), dr_vault_arn=DR_ARN)
     table = dynamodb.TableV2(stack, "Table", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING))
     versioned = s3.Bucket(stack, "Versioned", versioned=True)
     assert plan.protect(table, versioned) is plan

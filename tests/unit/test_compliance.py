@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from aws_cdk import aws_ec2 as ec2
 
 import finefinds_constructs
 import support
-from finefinds_constructs import ConfigurationError, EnvironmentStack, SecureVpc, compliance
+from finefinds_constructs import ConfigurationError, EnvironmentStack, SecureVpc, compliance, readiness
 
 ACK_KEY = cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 
@@ -25,7 +26,11 @@ def test_four_packs():
 @pytest.mark.parametrize("ack", compliance.REGISTRY, ids=lambda a: f"{a.construct}:{a.rule}:{a.path}")
 def test_every_acknowledgement_is_complete_data(ack):
     assert not ack.rule.endswith("*"), "no wildcard rule ids"
-    assert ack.pack in {*compliance.PACKS, "CDK", "CloudFormation-Validate", "checkov"}, ack.rule
+    assert ack.pack in {*compliance.PACKS, "CDK", "CloudFormation-Validate", "checkov", "DeployReadiness", "ControlTower"}, ack.rule
+    if ack.pack == "ControlTower":
+        assert re.fullmatch(r"ControlTower::CT\.[A-Z0-9]+\.PR\.\d+", ack.rule), "a Control Tower control id"
+    if ack.pack == "DeployReadiness":
+        assert ack.rule.split("::", 1)[1] in {rule.name for rule in readiness.RULES}, "a rule of the check"
     # "Construct" or "Construct[variant]": a variant is a configuration the construct names when
     # it applies the entry (e.g. a bucket without replication).
     construct = ack.construct.split("[", 1)[0]

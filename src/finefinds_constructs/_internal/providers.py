@@ -9,6 +9,8 @@ from constructs import Construct
 RESTRICT_DEFAULT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
 #: Empties a bucket before CloudFormation deletes it (``auto_delete_objects``).
 AUTO_DELETE_OBJECTS_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
+#: Writes a subdomain's NS record in another account's parent zone (``CrossAccountZoneDelegationRecord``).
+CROSS_ACCOUNT_DELEGATION_PROVIDER = "Custom::CrossAccountZoneDelegationCustomResourceProvider"
 
 
 def drop_redundant_dependency(scope: Construct, provider_id: str) -> None:
