@@ -11,11 +11,7 @@ from the profile, grants in a customer-managed policy instead of an inline one.
     from finefinds_constructs import building_blocks
 
     key = building_blocks.log_encryption_key(stack, "LogsKey", profile=profile, description="Worker logs")
-    log_group = logs.LogGroup(
-        stack, "WorkerLogs", encryption_key=key,
-        retention=building_blocks.log_retention(profile),
-        removal_policy=building_blocks.removal_policy(profile),
-    )
+    log_group = building_blocks.log_group(stack, "WorkerLogs", profile=profile, encryption_key=key)
     role = building_blocks.ManagedPolicyRole(stack, "WorkerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     log_group.grant_write(role)  # lands in the role's managed policy, not an inline one
 """
@@ -27,12 +23,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from . import compliance
 from ._internal import logs as _logs
 from ._internal.iam import ManagedPolicyRole
 from ._internal.validation import require_profile
 from .profiles import EnvironmentProfile
 
-__all__ = ["ManagedPolicyRole", "log_encryption_key", "log_retention", "removal_policy"]
+__all__ = ["ManagedPolicyRole", "log_encryption_key", "log_group", "log_retention", "removal_policy"]
 
 
 def log_retention(profile: EnvironmentProfile) -> logs.RetentionDays:
@@ -76,3 +73,37 @@ def log_encryption_key(scope: Construct, id: str, *, profile: EnvironmentProfile
         The key's description, e.g. what writes the logs.
     """
     return _logs.log_encryption_key(scope, id, description=description, retain=require_profile(profile).is_retained)
+
+
+def log_group(scope: Construct, id: str, *, profile: EnvironmentProfile, encryption_key: kms.IKey, **kwargs: object) -> logs.LogGroup:
+    """A log group as the constructs make theirs: encrypted, retention and removal from the profile.
+
+    Where the profile keeps logs less than a year (``protection.log_retention_days``; the
+    non-production presets), Control Tower's CT.CLOUDWATCH.PR.2 is acknowledged on this group with
+    the library's reason, as on the constructs' own groups. Create a ``logs.LogGroup`` yourself
+    instead where your controls must see a year's retention.
+
+    Parameters
+    ----------
+    scope : constructs.Construct
+        The parent construct.
+    id : str
+        The construct id.
+    profile : EnvironmentProfile
+        The environment profile; required.
+    encryption_key : aws_cdk.aws_kms.IKey
+        The key, e.g. from :func:`log_encryption_key`.
+    **kwargs
+        Other ``logs.LogGroupProps`` (``log_group_class``, ...). Default: none.
+    """
+    profile = require_profile(profile)
+    group = logs.LogGroup(
+        scope,
+        id,
+        encryption_key=encryption_key,
+        retention=log_retention(profile),
+        removal_policy=removal_policy(profile),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    compliance.apply_log_retention_acknowledgements(group, "building_blocks", profile.protection.log_retention_days)
+    return group

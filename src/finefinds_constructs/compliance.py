@@ -26,6 +26,7 @@ import cdk_nag
 from constructs import IConstruct
 
 from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, CROSS_ACCOUNT_DELEGATION_PROVIDER, RESTRICT_DEFAULT_SG_PROVIDER
+from ._internal.database_user import SINGLETON_ID as AWS_CUSTOM_RESOURCE_FUNCTION
 from ._internal.teardown import TEARDOWN_PROVIDER
 
 __all__ = [
@@ -139,6 +140,39 @@ def _provider_skips(construct: str, provider: str, what: str) -> list[Acknowledg
 
 _COMPLIANCE_PACKS = ("NIST.800.53.R5", "PCI.DSS.321", "HIPAA.Security")
 
+
+def _aurora_user_function() -> list[Acknowledgement]:
+    """aws-cdk-lib's AwsCustomResource function, through which AuroraCluster creates the application's user."""
+    path = f"~/{AWS_CUSTOM_RESOURCE_FUNCTION}/Resource"
+    why = (
+        "aws-cdk-lib's AwsCustomResource function (no code of ours): AuroraCluster uses it to send one "
+        "idempotent SQL statement through the RDS Data API when CloudFormation creates or updates the "
+        "database, which creates the application's IAM-authenticated user. "
+    )
+    vpc = why + (
+        "It calls only the HTTPS APIs of RDS Data API, Secrets Manager and CloudFormation's response URL, never "
+        "the database's network; in the VPC it would need a NAT gateway or interface endpoints for all three "
+        "(isolated subnets have neither), adding a way for the deploy to fail without protecting anything."
+    )
+    dlq = why + (
+        "CloudFormation waits for its answer and the function reports every failure to CloudFormation, which "
+        "rolls the stack back: a dead-letter queue would hold events nobody can act on."
+    )
+    concurrency = why + (
+        "It runs once per deploy. Reserved concurrency would not limit anything that matters and makes the "
+        "deploy fail in accounts with a low concurrency quota (Lambda keeps 100 unreserved; new accounts "
+        "may have 10 in all: 'decreases account's UnreservedConcurrentExecution below its minimum value')."
+    )
+    return [
+        *_same_reason("AuroraCluster", path, _COMPLIANCE_PACKS, "LambdaInsideVPC", vpc, "Lambda.3"),
+        *_same_reason("AuroraCluster", path, ("NIST.800.53.R5", "HIPAA.Security"), "LambdaDLQ", dlq, "n/a"),
+        *_same_reason("AuroraCluster", path, ("NIST.800.53.R5", "HIPAA.Security"), "LambdaConcurrency", concurrency, "n/a"),
+        Acknowledgement("ControlTower::CT.LAMBDA.PR.3", "AuroraCluster", path, vpc, "Lambda.3"),
+        Acknowledgement("CKV_AWS_117", "AuroraCluster", path, vpc, "Lambda.3"),
+        Acknowledgement("CKV_AWS_116", "AuroraCluster", path, dlq, "n/a"),
+        Acknowledgement("CKV_AWS_115", "AuroraCluster", path, concurrency, "n/a"),
+    ]
+
 REGISTRY: tuple[Acknowledgement, ...] = (
     # ---------------------------------------------------------------- EnvironmentStack
     Acknowledgement(
@@ -168,9 +202,12 @@ REGISTRY: tuple[Acknowledgement, ...] = (
     _short_log_retention("FargateWebService", "LogGroup", "protection.log_retention_days"),
     _short_log_retention("WafProtection", "LogGroup", "protection.log_retention_days"),
     _short_log_retention("AuroraCluster", "PostgresqlLogs", "protection.log_retention_days"),
+    _short_log_retention("AuroraCluster", "AppUserLogs", "protection.log_retention_days"),
     _short_log_retention("RedisCache", "*Log", "protection.log_retention_days"),
     _short_log_retention("AuditTrail", "LogGroup", "audit.log_retention_days"),
     _short_log_retention("DnsZone", "QueryLogGroup", "protection.log_retention_days"),
+    # building_blocks.log_group: a team's group made with the library's profile-driven retention.
+    _short_log_retention("building_blocks", "Resource", "protection.log_retention_days"),
     # ---------------------------------------------------------------- SecureVpc
     *_same_reason(
         "SecureVpc",
@@ -220,6 +257,16 @@ REGISTRY: tuple[Acknowledgement, ...] = (
             "load balancer admits only CloudFront (an internal ALB behind the VPC origin by default).",
             "ELB.1",
         )
+    ),
+    Acknowledgement(
+        "ControlTower::CT.ELASTICLOADBALANCING.PR.1",
+        "FargateWebService[http]",
+        "LoadBalancer/Http/Resource",
+        "The same exception as ALBHttpToHttpsRedirection: plain HTTP is built only where the profile allows it "
+        "(profile.compute.allow_http; never in production) and no certificate was given, so there is no HTTPS "
+        "listener to redirect to. Viewers connect to CloudFront over HTTPS; by default the load balancer is "
+        "internal and reached only through the CloudFront VPC origin.",
+        "ELB.1",
     ),
     *_same_reason(
         "FargateWebService[https]",
@@ -358,6 +405,7 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "AmazonRDSEnhancedMonitoringRole, which allows RDS* groups everywhere).",
         "n/a",
     ),
+    *_aurora_user_function(),
     # ---------------------------------------------------------------- RedisCache
     Acknowledgement(
         "AwsSolutions-AEC4",

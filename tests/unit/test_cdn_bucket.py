@@ -457,9 +457,16 @@ def test_acknowledgements_follow_the_configuration(synthesized):
         return keys
 
     dev, prod = synthesized.stacks["development"], synthesized.stacks["production"]
-    assert acked(prod, "Site/Distribution/Resource") == {"AwsSolutions-CFR1"}  # worldwide only
-    assert acked(prod, "Media/Distribution/Resource") == {"AwsSolutions-CFR1", "AwsSolutions-CFR4"}
-    assert acked(dev, "Site/Distribution/Resource") == {"AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR5"}
+    # Worldwide, and one origin per kind (no second Region to fail over to).
+    assert acked(prod, "Site/Distribution/Resource") == {"AwsSolutions-CFR1", "CT.CLOUDFRONT.PR.4"}
+    # ... and CloudFront's own certificate, which has no SNI or TLS setting.
+    assert acked(prod, "Media/Distribution/Resource") == {
+        "AwsSolutions-CFR1", "AwsSolutions-CFR4", "CT.CLOUDFRONT.PR.4", "CT.CLOUDFRONT.PR.6", "CT.CLOUDFRONT.PR.7", "CT.CLOUDFRONT.PR.9",
+    }
+    # ... and, where the profile allows HTTP to the origin and runs no WAF, those two.
+    assert acked(dev, "Site/Distribution/Resource") == {
+        "AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR5", "CT.CLOUDFRONT.PR.4", "CT.CLOUDFRONT.PR.8",
+    }
     assert "HIPAA.Security-S3DefaultEncryptionKMS" not in acked(prod, "Site/Content/Bucket/Resource")
     assert "HIPAA.Security-S3DefaultEncryptionKMS" in acked(prod, "Site/Logs/Bucket/Resource")
 

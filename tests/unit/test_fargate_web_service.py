@@ -15,7 +15,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
 
 import support
-from finefinds_constructs import ConfigurationError, EnvironmentStack, profiles
+from finefinds_constructs import ConfigurationError, EnvironmentStack, compliance, profiles
 from finefinds_constructs._internal.regions import CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS, REGION_AZS
 from finefinds_constructs.fargate_web_service import (
     ORIGIN_HEADER_NAME,
@@ -27,6 +27,8 @@ from finefinds_constructs.secure_vpc import SecureVpc
 
 PRESETS = support.PRESET_NAMES
 IMAGE = "public.ecr.aws/nginx/nginx:stable"
+#: A non-root user, as Control Tower's CT.ECS.PR.3 asks of every container.
+USER = "101"
 CERTIFICATE_ARN = f"arn:aws:acm:eu-west-1:{support.TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555"
 APP_SECRET_ARN = f"arn:aws:secretsmanager:eu-west-1:{support.TEST_ACCOUNT}:secret:app/api-key-AbCdEf"
 TLS13_POLICIES = ("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06")
@@ -55,7 +57,7 @@ def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     """The default service: plain HTTP where the profile allows it, else HTTPS (production)."""
     network = SecureVpc(stack, "Network", profile=profile)
     certificate = None if profile.compute.allow_http else _certificate(stack)
-    FargateWebService(stack, "Web", profile=profile, vpc=network.vpc, image=_image(), certificate=certificate)
+    FargateWebService(stack, "Web", profile=profile, vpc=network.vpc, image=_image(), certificate=certificate, user=USER)
 
 
 def _build_variants(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
@@ -76,16 +78,16 @@ def _build_variants(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> N
         secrets={"API_KEY": ecs.Secret.from_secrets_manager(secret)},
     )
     FargateWebService(
-        stack, "Secret", profile=profile, vpc=network, image=_image(), certificate=certificate,
+        stack, "Secret", profile=profile, vpc=network, image=_image(), certificate=certificate, user=USER,
         cloudfront_access="origin-secret", origin_secret_replica_regions=["us-east-1"],
     )
     FargateWebService(
-        stack, "Public", profile=profile, vpc=network, image=_image(), certificate=certificate,
+        stack, "Public", profile=profile, vpc=network, image=_image(), certificate=certificate, user=USER,
         public_load_balancer_ingress=True,
     )
     if profile.compute.allow_http:
         FargateWebService(
-            stack, "PublicHttp", profile=profile, vpc=network, image=_image(), public_load_balancer_ingress=True
+            stack, "PublicHttp", profile=profile, vpc=network, image=_image(), public_load_balancer_ingress=True, user=USER
         )
 
 
@@ -371,6 +373,8 @@ def test_user_environment_and_secrets(variants):
     template = variants.template("development")
     container = _container(template, "Https")
     assert container["User"] == "1000:1000"
+    # One hard memory limit per container: the task's memory (Control Tower CT.ECS.PR.7).
+    assert container["Memory"] == 512
     assert container["Environment"] == [{"Name": "LOG_LEVEL", "Value": "info"}]
     (secret,) = container["Secrets"]
     assert secret["Name"] == "API_KEY"
@@ -663,6 +667,8 @@ def _stack(preset: str = "development") -> tuple[cdk.Stack, profiles.Environment
         ("development", {"origin_secret_replica_regions": ["us-east-1"]}, "a VPC origin needs no shared secret"),
         ("staging", {"load_balancer_props": {"deletion_protection": False}}, "profile.protection.deletion_protection"),
         ("development", {"task_definition_props": {"execution_role": None}}, "least-privilege"),
+        ("development", {"user": "root"}, "user = 'root' is not allowed; allowed: a non-root user name, 'uid' or 'uid:gid'"),
+        ("development", {"user": "0:0"}, "user = '0:0' is not allowed"),
     ],
 )
 def test_bad_input_raises_configuration_error(preset, kwargs, message):
@@ -719,3 +725,16 @@ def test_overrides_apply_and_relaxing_exec_off_is_allowed():
     assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
     assert _attributes(_one(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")[1])["idle_timeout.timeout_seconds"] == "120"
     assert web.service_exec_enabled is False
+
+
+def test_a_service_without_a_user_fails_control_towers_non_root_control(tmp_path):
+    """Given a team's service that leaves the image's user (often root), the gate names the control."""
+    app = cdk.App(outdir=str(tmp_path), context=support.RECOMMENDED_CONTEXT)
+    profile = _profile("production")
+    stack = EnvironmentStack(app, "Team", profile=profile)
+    network = SecureVpc(stack, "Network", profile=profile)
+    FargateWebService(stack, "Web", profile=profile, vpc=network.vpc, image=_image(), certificate=_certificate(stack))
+    compliance.enable(app, packs=(), deploy_readiness=False)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    assert [(f.rule, f.path) for f in compliance.read_findings(tmp_path)] == [("CT.ECS.PR.3", "Team/Web/TaskDefinition/Resource")]
