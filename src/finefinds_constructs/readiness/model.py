@@ -17,6 +17,21 @@ __all__ = ["Resource", "Stack", "Templates", "Violation", "references"]
 
 #: Template metadata key aws-cdk-lib writes with each resource's construct path.
 PATH_METADATA = "aws:cdk:path"
+#: aws-cdk-lib's custom resources for strong cross-region references (SSM parameters).
+EXPORT_WRITER = "Custom::CrossRegionExportWriter"
+EXPORT_READER = "Custom::CrossRegionExportReader"
+
+
+def _intrinsics(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Every cross-stack intrinsic (Fn::GetStackOutput, Fn::ImportValue, Fn::GetAtt) in ``value``."""
+    if isinstance(value, Mapping):
+        if len(value) == 1 and next(iter(value)) in ("Fn::GetStackOutput", "Fn::ImportValue", "Fn::GetAtt"):
+            yield value
+        for child in value.values():
+            yield from _intrinsics(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _intrinsics(child)
 
 
 def references(value: Any) -> set[str]:
@@ -172,31 +187,72 @@ class Templates:
         body = (stack.template.get("Resources") or {}).get(logical_id)
         return Resource(stack, logical_id, body) if body is not None else None
 
-    def exports(self) -> dict[str, Resource]:
-        """Export name → the resource a stack exports (a Ref or Fn::GetAtt of it), across the app."""
-        found: dict[str, Resource] = {}
-        for stack in self.stacks:
-            for output in (stack.template.get("Outputs") or {}).values():
-                name = (output.get("Export") or {}).get("Name")
-                target = references(output.get("Value"))
-                if isinstance(name, str) and len(target) == 1:
-                    resource = self.resource(stack, next(iter(target)))
-                    if resource is not None:
-                        found[name] = resource
-        return found
+    # -- following references --------------------------------------------------------------
+    # aws-cdk-lib passes values between stacks as Fn::GetStackOutput (weak references, any region),
+    # Fn::ImportValue (strong references in one region) or an Fn::GetAtt of its cross-region
+    # exports reader (strong references across regions); these follow all three to the resource.
 
-    def target(self, resource: Resource, value: Any, exports: Mapping[str, Resource] | None = None) -> Resource | None:
+    def stack_named(self, name: Any) -> Stack | None:
+        return next((s for s in self.stacks if s.name == name), None)
+
+    def _outputs(self, value: Mapping[str, Any]) -> Iterator[tuple[Stack, Any]]:
+        """(stack, output value) of the other-stack output that ``value`` (one intrinsic) names."""
+        (key, arg), = value.items()
+        if key == "Fn::GetStackOutput" and isinstance(arg, Mapping):
+            source = self.stack_named(arg.get("StackName"))
+            output = ((source.template.get("Outputs") or {}).get(arg.get("OutputName")) if source else None) or {}
+            if source is not None and "Value" in output:
+                yield source, output["Value"]
+        elif key == "Fn::ImportValue" and isinstance(arg, str):
+            for source in self.stacks:
+                for output in (source.template.get("Outputs") or {}).values():
+                    if (output.get("Export") or {}).get("Name") == arg:
+                        yield source, output.get("Value")
+        elif key == "Fn::GetAtt":
+            # An attribute of the exports reader is the name of a parameter some writer exports.
+            attribute = arg[1] if isinstance(arg, list) and len(arg) == 2 else str(arg).split(".", 1)[-1]
+            for writer in self.resources(EXPORT_WRITER):
+                exports = writer.get("WriterProps", "exports") or {}
+                if attribute in exports:
+                    yield writer.stack, exports[attribute]
+
+    def target(self, resource: Resource, value: Any) -> Resource | None:
         """The app's resource that ``value`` (a property of ``resource``) names: a Ref or Fn::GetAtt in its
-        stack, or an Fn::ImportValue of another stack's export. None for literals and anything else."""
-        if not isinstance(value, Mapping) or len(value) != 1:
+        stack, or another stack's resource through an output or a cross-region export. None for literals
+        and anything else."""
+        return self._target(resource.stack, value, 0)
+
+    def _target(self, stack: Stack, value: Any, depth: int) -> Resource | None:
+        if depth > 4 or not isinstance(value, Mapping) or len(value) != 1:
             return None
-        if "Ref" in value or "Fn::GetAtt" in value:
-            (logical_id,) = references(value) or {""}
-            return self.resource(resource.stack, logical_id) if logical_id else None
-        name = value.get("Fn::ImportValue")
-        if isinstance(name, str):
-            return (self.exports() if exports is None else exports).get(name)
+        (key, arg), = value.items()
+        if key == "Ref" and isinstance(arg, str):
+            return self.resource(stack, arg)
+        if key == "Fn::GetAtt":
+            logical_id = arg[0] if isinstance(arg, list) else str(arg).split(".", 1)[0]
+            found = self.resource(stack, logical_id)
+            if found is None or found.type != EXPORT_READER:
+                return found
+        if key in ("Fn::GetAtt", "Fn::GetStackOutput", "Fn::ImportValue"):
+            for source, output_value in self._outputs(value):
+                found = self._target(source, output_value, depth + 1)
+                if found is not None:
+                    return found
         return None
+
+    def named(self, stack: Stack, value: Any) -> set[Resource]:
+        """Every resource of the app that ``value`` (a property tree in ``stack``) refers to, at any
+        depth (an ARN joined with a suffix still names its resource), within or across stacks."""
+        found: set[Resource] = set()
+        for logical_id in references(value):
+            resource = self.resource(stack, logical_id)
+            if resource is not None and resource.type != EXPORT_READER:
+                found.add(resource)
+        for node in _intrinsics(value):
+            target = self._target(stack, node, 0)
+            if target is not None:
+                found.add(target)
+        return found
 
     def needs(self, resource: Resource, logical_id: str) -> bool:
         """Whether ``resource`` waits for ``logical_id`` (of its stack), directly or transitively."""

@@ -10,7 +10,7 @@ from typing import Any
 from .. import Rule
 from ..model import Resource, Templates
 from ._markers import EMPTIES_ON_DELETE, emptied_on_delete
-from ._resolve import resolve
+
 
 VAULT = "AWS::Backup::BackupVault"
 PLAN = "AWS::Backup::BackupPlan"
@@ -35,7 +35,7 @@ def _targets(templates: Templates, plan: Resource) -> Iterator[Resource]:
             continue
         values = [rule.get("TargetBackupVault")] + [c.get("DestinationBackupVaultArn") for c in rule.get("CopyActions") or [] if isinstance(c, dict)]
         for value in values:
-            vault = resolve(templates, plan, value) or _literal_vault(
+            vault = templates.target(plan, value) or _literal_vault(
                 templates, value, region=plan.stack.region, account=plan.stack.account
             )
             if vault is not None and vault.type == VAULT:

@@ -11,21 +11,20 @@ EDGE_REGION = "us-east-1"
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
-    exports = templates.exports()
     for acl in templates.resources("AWS::WAFv2::WebACL"):
         region = acl.stack.region
         if acl.get("Scope") == "CLOUDFRONT" and region and region != EDGE_REGION:
             yield acl, f"a CLOUDFRONT-scope web ACL in a stack in {region}"
     for distribution in templates.resources("AWS::CloudFront::Distribution"):
         config = distribution.get("DistributionConfig") or {}
-        certificate = templates.target(distribution, (config.get("ViewerCertificate") or {}).get("AcmCertificateArn"), exports)
+        certificate = templates.target(distribution, (config.get("ViewerCertificate") or {}).get("AcmCertificateArn"))
         if certificate is not None and certificate.stack.region and certificate.stack.region != EDGE_REGION:
             yield distribution, f"its certificate {certificate} is issued in {certificate.stack.region}"
-        acl = templates.target(distribution, config.get("WebACLId"), exports)
+        acl = templates.target(distribution, config.get("WebACLId"))
         if acl is not None and acl.type == "AWS::WAFv2::WebACL" and acl.get("Scope") == "REGIONAL":
             yield distribution, f"its web ACL {acl} has the REGIONAL scope"
     for zone in templates.resources("AWS::Route53::HostedZone"):
-        group = templates.target(zone, zone.get("QueryLoggingConfig", "CloudWatchLogsLogGroupArn"), exports)
+        group = templates.target(zone, zone.get("QueryLoggingConfig", "CloudWatchLogsLogGroupArn"))
         if group is not None and group.stack.region and group.stack.region != EDGE_REGION:
             yield zone, f"its query log group {group} is in {group.stack.region}"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from .. import Rule
 from ..model import Templates
 from ._markers import EMPTIES_ON_DELETE, emptied_on_delete
-from ._resolve import resolve
+
 
 ZONE = "AWS::Route53::HostedZone"
 CERTIFICATE = "AWS::CertificateManager::Certificate"
@@ -20,7 +20,7 @@ def _check(templates: Templates) -> Iterator[tuple]:
         if certificate.get("ValidationMethod") != "DNS":
             continue
         for option in certificate.get("DomainValidationOptions") or []:
-            zone = resolve(templates, certificate, option.get("HostedZoneId")) if isinstance(option, dict) else None
+            zone = templates.target(certificate, option.get("HostedZoneId")) if isinstance(option, dict) else None
             if zone is not None and zone.type == ZONE:
                 zones[str(zone)] = zone
                 validated.setdefault(str(zone), [])

@@ -29,9 +29,8 @@ def _admits_logs(key: Resource) -> bool:
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
-    exports = templates.exports()
     for group in templates.resources("AWS::Logs::LogGroup"):
-        key = templates.target(group, group.get("KmsKeyId"), exports)
+        key = templates.target(group, group.get("KmsKeyId"))
         if key is not None and key.type == "AWS::KMS::Key" and not _admits_logs(key):
             yield group, f"encrypted with {key}, whose key policy does not admit the CloudWatch Logs service principal"
 

@@ -16,11 +16,10 @@ _GRANTS = ("code", "implicit", "client_credentials")
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
-    exports = templates.exports()
     with_domain: set[Resource] = set()
     unknown_domain = False
     for domain in templates.resources(DOMAIN):
-        pool = templates.target(domain, domain.get("UserPoolId"), exports)
+        pool = templates.target(domain, domain.get("UserPoolId"))
         if pool is None:
             unknown_domain = True  # a domain of a pool named some other way: it may be any pool's
         else:
@@ -32,7 +31,7 @@ def _check(templates: Templates) -> Iterator[tuple]:
         if not isinstance(flows, list) or client.get("AllowedOAuthFlowsUserPoolClient") in (False, "false"):
             continue
         grants = [f for f in flows if f in _GRANTS]
-        pool = templates.target(client, client.get("UserPoolId"), exports)
+        pool = templates.target(client, client.get("UserPoolId"))
         # Only pools the app creates: an imported pool may well have its domain elsewhere.
         if not grants or pool is None or pool.type != POOL or pool in with_domain:
             continue

@@ -5,35 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import Rule
-from ..model import Templates, references
+from ..model import Templates
 
 KEY = "AWS::KMS::Key"
 KEEPS = ("Retain", "RetainExceptOnCreate", "Snapshot")
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
-    exports = templates.exports()
     for resource in templates.resources():
         if resource.deletion_policy not in KEEPS or resource.type == KEY:
             continue
-        keys = {templates.resource(resource.stack, logical_id) for logical_id in references(resource.properties)}
-        keys |= {exports.get(name) for name in _imports(resource.properties)}
-        for key in sorted((k for k in keys if k is not None and k.type == KEY), key=str):
+        keys = [k for k in templates.named(resource.stack, resource.properties) if k.type == KEY]
+        for key in sorted(keys, key=str):
             if key.deletion_policy not in KEEPS:
                 yield resource, f"kept on deletion ({resource.deletion_policy}) but encrypted with {key}, which is deleted"
-
-
-def _imports(value) -> set[str]:
-    found: set[str] = set()
-    if isinstance(value, dict):
-        if isinstance(value.get("Fn::ImportValue"), str):
-            found.add(value["Fn::ImportValue"])
-        for child in value.values():
-            found |= _imports(child)
-    elif isinstance(value, list):
-        for child in value:
-            found |= _imports(child)
-    return found
 
 
 RULE = Rule(

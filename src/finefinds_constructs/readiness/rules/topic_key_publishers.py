@@ -50,10 +50,9 @@ def _admits(key: Resource, service: str) -> bool:
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
-    exports = templates.exports()
     seen: set[tuple[str, str]] = set()
     for source, value, service in _publishers(templates):
-        topic = templates.target(source, value, exports)
+        topic = templates.target(source, value)
         if topic is None or topic.type != TOPIC or (str(topic), service) in seen:
             continue
         key_id = topic.get("KmsMasterKeyId")
@@ -63,7 +62,7 @@ def _check(templates: Templates) -> Iterator[tuple]:
         if isinstance(key_id, str) and key_id.startswith("alias/aws/sns"):
             yield topic, f"{service} publishes to it ({source}) and it is encrypted with the AWS managed key alias/aws/sns"
             continue
-        key = templates.target(topic, key_id, exports)
+        key = templates.target(topic, key_id)
         if key is not None and key.type == "AWS::KMS::Key" and not _admits(key, service):
             yield topic, f"{service} publishes to it ({source}) and its key {key} does not admit {service}"
 

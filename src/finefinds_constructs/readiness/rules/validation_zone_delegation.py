@@ -8,7 +8,7 @@ from typing import Any
 from .. import Rule
 from ..model import Resource, Templates, references
 from ._markers import DELEGATED_OUTSIDE_APP, metadata
-from ._resolve import resolve
+
 
 CERTIFICATE = "AWS::CertificateManager::Certificate"
 ZONE = "AWS::Route53::HostedZone"
@@ -40,7 +40,7 @@ def _delegated(templates: Templates, zone: Resource) -> bool:
     for holder, record in _ns_records(templates):
         parent = holder.get("HostedZoneId") if holder.type == RECORD_SET_GROUP and "HostedZoneId" not in record else record.get("HostedZoneId")
         parent_name = record.get("HostedZoneName") or holder.get("HostedZoneName")
-        in_itself = str(resolve(templates, holder, parent)) == str(zone) or _name(parent_name) == name
+        in_itself = str(templates.target(holder, parent)) == str(zone) or _name(parent_name) == name
         if _name(record.get("Name")) == name and not in_itself:
             return True
     for delegation in templates.resources(CROSS_ACCOUNT_DELEGATION):
@@ -59,7 +59,7 @@ def _check(templates: Templates) -> Iterator[tuple]:
         for option in certificate.get("DomainValidationOptions") or []:
             if not isinstance(option, dict) or "HostedZoneId" not in option:
                 continue
-            zone = resolve(templates, certificate, option["HostedZoneId"])
+            zone = templates.target(certificate, option["HostedZoneId"])
             if zone is None or zone.type != ZONE or str(zone) in judged:
                 continue  # an imported zone id: its owner delegates it
             judged.add(str(zone))
