@@ -14,41 +14,11 @@ _ALARM_ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
 # AWS Chatbot (Amazon Q Developer in chat applications) subscribes itself to the topics it is given.
 _CHAT = ("AWS::Chatbot::SlackChannelConfiguration", "AWS::Chatbot::MicrosoftTeamsChannelConfiguration")
 
-TopicKey = tuple[str, str]  # (stack name, logical id)
 
-
-def _exports(templates: Templates) -> dict[str, TopicKey]:
-    """Export name -> the topic whose ARN a stack exports under it (how CDK shares a topic across stacks)."""
-    found: dict[str, TopicKey] = {}
-    for stack in templates.stacks:
-        resources = stack.template.get("Resources") or {}
-        for output in (stack.template.get("Outputs") or {}).values():
-            name = (output.get("Export") or {}).get("Name")
-            logical_id = _local_ref(output.get("Value"))
-            if isinstance(name, str) and logical_id and (resources.get(logical_id) or {}).get("Type") == TOPIC:
-                found[name] = (stack.name, logical_id)
-    return found
-
-
-def _local_ref(value: Any) -> str | None:
-    if isinstance(value, Mapping) and len(value) == 1:
-        if isinstance(value.get("Ref"), str):
-            return value["Ref"]
-        attribute = value.get("Fn::GetAtt")
-        if isinstance(attribute, list) and len(attribute) == 2 and attribute[1] == "TopicArn":
-            return attribute[0]
-    return None
-
-
-def _topic(resource: Resource, value: Any, exports: Mapping[str, TopicKey]) -> TopicKey | None:
-    """The app's topic ``value`` (a property of ``resource``) names, if it names one."""
-    logical_id = _local_ref(value)
-    if logical_id:
-        body = (resource.stack.template.get("Resources") or {}).get(logical_id) or {}
-        return (resource.stack.name, logical_id) if body.get("Type") == TOPIC else None
-    if isinstance(value, Mapping) and isinstance(value.get("Fn::ImportValue"), str):
-        return exports.get(value["Fn::ImportValue"])
-    return None  # a literal ARN or an imported topic: not the app's to judge
+def _topic(templates: Templates, resource: Resource, value: Any) -> Resource | None:
+    """The app's topic ``value`` (a property of ``resource``) names; None for literal or imported ARNs."""
+    topic = templates.target(resource, value)
+    return topic if topic is not None and topic.type == TOPIC else None
 
 
 def _targets(templates: Templates) -> Iterator[tuple[Resource, Any]]:
@@ -69,37 +39,33 @@ def _targets(templates: Templates) -> Iterator[tuple[Resource, Any]]:
                 yield alarm, action
 
 
-def _subscribed(templates: Templates, exports: Mapping[str, TopicKey]) -> set[TopicKey]:
-    found: set[TopicKey] = set()
+def _subscribed(templates: Templates) -> set[Resource]:
+    found: set[Resource] = set()
     for subscription in templates.resources("AWS::SNS::Subscription"):
-        topic = _topic(subscription, subscription.get("TopicArn"), exports)
+        topic = _topic(templates, subscription, subscription.get("TopicArn"))
         if topic:
             found.add(topic)
     for topic in templates.resources(TOPIC):
         if topic.get("Subscription"):
-            found.add((topic.stack.name, topic.logical_id))
+            found.add(topic)
     for chat in templates.resources(*_CHAT):
         arns = chat.get("SnsTopicArns", default=[])
         for value in arns if isinstance(arns, list) else []:
-            topic = _topic(chat, value, exports)
+            topic = _topic(templates, chat, value)
             if topic:
                 found.add(topic)
     return found
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
-    exports = _exports(templates)
-    subscribed = _subscribed(templates, exports)
-    notified: dict[TopicKey, set[str]] = {}
+    subscribed = _subscribed(templates)
+    notified: dict[Resource, set[str]] = {}
     for source, value in _targets(templates):
-        topic = _topic(source, value, exports)
+        topic = _topic(templates, source, value)
         if topic and topic not in subscribed:
             notified.setdefault(topic, set()).add(f"{source} ({source.type})")
-    stacks = {stack.name: stack for stack in templates.stacks}
-    for (stack_name, logical_id), sources in notified.items():
-        topic = templates.resource(stacks[stack_name], logical_id)
-        if topic is not None:
-            yield topic, "notified by " + ", ".join(sorted(sources)) + ", and nothing in the app subscribes to it"
+    for topic, sources in notified.items():
+        yield topic, "notified by " + ", ".join(sorted(sources)) + ", and nothing in the app subscribes to it"
 
 
 RULE = Rule(
