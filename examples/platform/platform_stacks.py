@@ -87,16 +87,12 @@ class ApplicationStack(EnvironmentStack):
         certificate = (
             Certificates(self, "Certificate", profile=profile, zone=dns.zone).certificate if dns else None
         )
-        # The data stack's secrets and keys, imported by reference: grants then land in this
+        # The cache's secret and key, imported by reference: grants then land in this
         # stack's role policy instead of the data stack's key policy (which would make the data
-        # stack depend on this one, a cycle). The task logs in as the application's own database
-        # user, never the master: with a password, rotated with alternating users (a task's
-        # password outlives the next rotation); behind the proxy with IAM, holding no password.
+        # stack depend on this one, a cycle). The task signs in to the database as the
+        # application's own user with an IAM token (rds-db:connect, granted below): no database
+        # password is injected, so none can go stale when a secret rotates.
         database = data.database
-        database_secrets: dict[str, ecs.Secret] = {}
-        if database.app_auth == "password":
-            database_secret = secretsmanager.Secret.from_secret_complete_arn(self, "DatabaseSecret", database.app_secret.secret_arn)
-            database_secrets["DATABASE_SECRET"] = ecs.Secret.from_secrets_manager(database_secret)
         cache_token = secretsmanager.Secret.from_secret_complete_arn(self, "CacheAuthToken", data.cache.auth_token.secret_arn)
         self.service = FargateWebService(
             self,
@@ -112,19 +108,16 @@ class ApplicationStack(EnvironmentStack):
                 "REDIS_HOST": data.cache.endpoint_address,
                 "REDIS_PORT": str(data.cache.port),
                 "REDIS_TLS": "true",
-                # DATABASE_HOST is the proxy's endpoint where there is a proxy.
+                # DATABASE_HOST/PORT/NAME/USER and DATABASE_AUTH=iam; the host is the proxy's
+                # endpoint where there is a proxy.
                 **database.connection_environment(),
             },
-            secrets={
-                **database_secrets,
-                "REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(cache_token),
-            },
+            secrets={"REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(cache_token)},
             # The default: an internal ALB that the edge stack's VPC origin reaches; no shared
             # secret to rotate across the two stacks.
             cloudfront_access="vpc-origin",
         )
-        for id_, key in (("DatabaseKey", data.database.key), ("CacheKey", data.cache.key)):
-            kms.Key.from_key_arn(self, id_, key.key_arn).grant_decrypt(self.service.execution_role)
+        kms.Key.from_key_arn(self, "CacheKey", data.cache.key.key_arn).grant_decrypt(self.service.execution_role)
         database.allow_from(self.service.service)
         database.grant_connect(self.service.task_role)
         data.cache.allow_from(self.service.service)

@@ -16,6 +16,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from . import compliance
+from ._internal.database_user import iam_database_user
 from ._internal.network import allow_from
 from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
@@ -48,7 +49,14 @@ _RESERVED_DATABASE_NAMES = {"postgres", "template0", "template1", "rdsadmin"}
 # Aurora master user names: 1-16 letters or digits, starting with a letter; RDS keeps some.
 _MASTER_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}")
 _RESERVED_USERNAMES = {"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "rds_superuser", "public", "user"}
+# The application user: an unquoted PostgreSQL identifier (folded to lower case, at most 63),
+# which the user-creating SQL embeds and the IAM token names with exactly that case.
+_APP_USERNAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _INSTANCE_CLASS = re.compile(r"(?:db\.)?([a-z][a-z0-9-]*\.[a-z0-9]+)")
+# The oldest minor version of each major that the RDS Data API supports for Aurora PostgreSQL
+# Serverless v2 and provisioned clusters (Aurora user guide, "Supported Regions and Aurora DB
+# engines for RDS Data API"); the application's user is created through it at deploy time.
+_DATA_API_MINIMUM = {13: (13, 11), 14: (14, 8), 15: (15, 3), 16: (16, 1), 17: (17, 4), 18: (18, 3)}
 
 # Keys of `cluster_props` the construct owns: changing them would undo a guarantee it makes.
 _ENFORCED = {
@@ -56,7 +64,8 @@ _ENFORCED = {
     "storage_encryption_key": "storage is encrypted with the construct's key (.key)",
     "performance_insight_encryption_key": "Performance Insights data is encrypted with the construct's key",
     "enable_performance_insights": "Performance Insights is always on",
-    "iam_authentication": "IAM database authentication is always on",
+    "iam_authentication": "IAM database authentication is always on (the application signs in with IAM)",
+    "enable_data_api": "the Data API is always on: the application's database user is created through it at deploy time",
     "credentials": "credentials are generated in Secrets Manager, encrypted with .key and rotated",
     "manage_master_user_password": "credentials are generated in Secrets Manager and rotated by the construct",
     "parameter_group": "the cluster parameter group enforces TLS (rds.force_ssl = 1)",
@@ -93,16 +102,46 @@ class AuroraCluster(Construct):
       minimum pausing after ``auto_pause_seconds`` idle) or a provisioned Graviton writer
       (``instance_class``); ``readers`` reader instances spread over the isolated subnets' zones;
     * one customer-managed KMS key (rotation on) for storage, Performance Insights, the secret and
-      the log group;
+      the log groups;
     * a cluster parameter group with ``rds.force_ssl = 1``; IAM database authentication;
     * master credentials generated in Secrets Manager and rotated every 30 days (single user);
+      only administrators and the Data API call below use them, never an application;
+    * the application's own database user, ``app_username``, which signs in with **IAM** only:
+      it has no password, so there is no application secret to inject or rotate (ECS injects
+      secrets only when a task starts, so a rotated password would break running tasks). The
+      user is created at deploy time, once the writer exists, by one idempotent SQL statement
+      sent through the RDS Data API (the cluster's HTTP endpoint is on) as the master user:
+      ``CREATE ROLE <user> LOGIN`` if missing, ``GRANT rds_iam``, and ``CONNECT``, ``TEMPORARY``,
+      ``CREATE`` on the database and ``USAGE``, ``CREATE`` on its ``public`` schema;
+      :meth:`grant_connect` gives the application's role ``rds-db:connect`` for that user;
     * automated backups for ``backup_retention_days`` in a fixed window, tags copied to snapshots;
       PostgreSQL logs exported to a KMS-encrypted log group with the profile's retention;
       enhanced monitoring every 60 seconds; Performance Insights;
-    * where ``profile.is_retained``: a final snapshot on deletion, key and secret retained, and
+    * where ``profile.is_retained``: a final snapshot on deletion, key, secret and the Data API
+      call's log group retained, the PostgreSQL log group retained except after a failed first
+      create (its name is the one RDS writes to, so an orphan would block the retry), and
       deletion protection per ``profile.protection.deletion_protection``; otherwise everything
       is destroyed with the stack;
-    * optionally an RDS Proxy (IAM authentication and TLS required), ``.proxy``.
+    * optionally an RDS Proxy with end-to-end IAM authentication (``DefaultAuthScheme
+      IAM_AUTH``) and TLS required, ``.proxy``: clients sign in to it with an IAM token for
+      ``app_username`` and the proxy signs in to the cluster with IAM as well, so it reads no
+      secret. The application then connects to the proxy's endpoint (``.endpoint``), never to
+      the cluster's.
+
+    The application authenticates with a token from ``rds.generate_db_auth_token`` (boto3) or
+    ``@aws-sdk/rds-signer`` for ``.endpoint``, ``.endpoint_port`` and ``app_username``, over
+    TLS; :meth:`connection_environment` hands it those. AWS advises IAM authentication below
+    about 200 new connections per second; use a pool (or the proxy).
+
+    Deploy-time caveat (0-ACU profiles only): a Data API call to a paused writer resumes it but
+    itself fails with ``DatabaseResumingException``, which neither the AWS SDK nor aws-cdk-lib's
+    ``AwsCustomResource`` retries. A new cluster cannot be paused when the call runs (pausing
+    needs ``auto_pause_seconds``, at least 300, without connections), so a first deploy is not
+    affected. A stack update that creates or changes the user (adding it to an environment
+    deployed before, or changing ``app_username``) while the cluster is paused fails and rolls
+    back: resume the cluster first (any connection, or ``aws rds-data execute-statement ...
+    --sql "SELECT 1"``) and deploy within ``auto_pause_seconds``. The Data API is not offered in
+    every region (the Aurora user guide's Data API region table).
 
     Parameters
     ----------
@@ -120,15 +159,20 @@ class AuroraCluster(Construct):
     master_username : str, optional
         The master user's name (1-16 letters or digits), stored in the secret.
         Default: ``"clusteradmin"``.
+    app_username : str, optional
+        The application's database user (IAM authentication only): lower-case letters, digits
+        and underscores, starting with a letter, at most 63 characters, not ``pg_*`` or ``rds*``,
+        other than the master user. Default: ``"app"``.
     port : int, optional
         The cluster's port. Default: ``DEFAULT_PORT`` (5433).
     engine_version : aws_cdk.aws_rds.AuroraPostgresEngineVersion, optional
-        The Aurora PostgreSQL version. Default: ``DEFAULT_ENGINE_VERSION`` (17.7).
+        The Aurora PostgreSQL version; one the Data API supports (13.11, 14.8, 15.3, 16.1, 17.4,
+        18.3 or later in its major). Default: ``DEFAULT_ENGINE_VERSION`` (17.7).
     readers : int, optional
         Reader instances besides the writer, 0 to 15. Default: ``profile.database.readers``.
     instance_class : str, optional
-        Provisioned instance class such as ``"r7g.large"`` (ignored for serverless).
-        Default: ``profile.database.instance_class``.
+        Provisioned instance class such as ``"r7g.large"`` (ignored for serverless); not a T
+        class, which the Data API does not support. Default: ``profile.database.instance_class``.
     backup_retention_days : int, optional
         Automated backup retention, 1 to 35 days.
         Default: ``profile.database.backup_retention_days``.
@@ -151,10 +195,26 @@ class AuroraCluster(Construct):
         The cluster.
     secret : aws_cdk.aws_secretsmanager.ISecret
         The master credentials (attached to the cluster: host, port, dbname, username, password).
+        For administration, the rotation function and the Data API call only; never hand it to
+        an application.
+    app_username : str
+        The application's database user, created at deploy time (IAM authentication only).
+    app_user : aws_cdk.custom_resources.AwsCustomResource
+        The Data API call that creates it; depend on it to run after the user exists.
+    app_auth : str
+        How the application authenticates: always ``"iam"`` (an RDS IAM token for
+        ``app_username``).
+    endpoint : str
+        The host the application connects to: the proxy's endpoint when there is a proxy, else
+        the cluster's writer endpoint.
+    endpoint_port : int
+        The port at ``.endpoint``: ``POSTGRES_PROXY_PORT`` with a proxy, else ``.port``.
+    database_name : str
+        The database the cluster creates.
     security_group : aws_cdk.aws_ec2.SecurityGroup
         The cluster's security group.
     key : aws_cdk.aws_kms.Key
-        The key encrypting storage, Performance Insights, the secret and the log group.
+        The key encrypting storage, Performance Insights, the secret and the log groups.
     parameter_group : aws_cdk.aws_rds.ParameterGroup
         The cluster parameter group.
     log_group : aws_cdk.aws_logs.LogGroup
@@ -162,9 +222,9 @@ class AuroraCluster(Construct):
     monitoring_role : aws_cdk.aws_iam.Role
         The enhanced-monitoring role.
     rotation : aws_cdk.aws_secretsmanager.SecretRotation
-        The rotation of the master password.
+        The rotation of the master password (single user: no application logs in with it).
     proxy : aws_cdk.aws_rds.DatabaseProxy or None
-        The RDS Proxy, or ``None`` when off.
+        The RDS Proxy (end-to-end IAM authentication), or ``None`` when off.
     port : int
         The cluster's port.
     """
@@ -178,6 +238,7 @@ class AuroraCluster(Construct):
         vpc: ec2.IVpc,
         database_name: str = "app",
         master_username: str = "clusteradmin",
+        app_username: str = "app",
         port: int = DEFAULT_PORT,
         engine_version: rds.AuroraPostgresEngineVersion | None = None,
         readers: int | None = None,
@@ -198,9 +259,12 @@ class AuroraCluster(Construct):
         klass = db.instance_class if instance_class is None else instance_class
         retention_days = db.backup_retention_days if backup_retention_days is None else backup_retention_days
         with_proxy = db.rds_proxy if proxy is None else proxy
+        engine_version = engine_version or DEFAULT_ENGINE_VERSION
         self._validate(
             database_name=database_name,
             master_username=master_username,
+            app_username=app_username,
+            engine_version=engine_version,
             port=port,
             readers=reader_count,
             serverless=db.serverless,
@@ -212,7 +276,9 @@ class AuroraCluster(Construct):
         )
         instance_type = None if db.serverless else ec2.InstanceType(_INSTANCE_CLASS.fullmatch(klass).group(1))  # type: ignore[arg-type,union-attr]
         self.port = port
-        engine = rds.DatabaseClusterEngine.aurora_postgres(version=engine_version or DEFAULT_ENGINE_VERSION)
+        self.database_name = database_name
+        self.app_username = app_username
+        engine = rds.DatabaseClusterEngine.aurora_postgres(version=engine_version)
         subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         zones = self._zones(vpc, subnets)
 
@@ -254,6 +320,7 @@ class AuroraCluster(Construct):
             storage_encrypted=True,
             storage_encryption_key=self.key,
             iam_authentication=True,
+            enable_data_api=True,
             parameter_group=self.parameter_group,
             writer=writer,
             readers=reader_instances,
@@ -296,7 +363,9 @@ class AuroraCluster(Construct):
             log_group_name=f"/aws/rds/cluster/{identifier}/postgresql",
             encryption_key=self.key,
             retention=retention(profile.protection.log_retention_days),
-            removal_policy=removal_policy(retained),
+            # RDS writes to exactly this name, so it stays fixed; Retain would keep the group
+            # when a first create rolls back and the retry would fail with "already exists".
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if retained else cdk.RemovalPolicy.DESTROY,
         )
         self.cluster = rds.DatabaseCluster(self, "Cluster", **props)
         self.cluster.node.default_child.add_resource_dependency(self.log_group.node.default_child)  # type: ignore[union-attr]
@@ -305,14 +374,43 @@ class AuroraCluster(Construct):
         # token, which rule checkers can't evaluate).
         self._db_port = ec2.Port.tcp(port)
         self.rotation = self._rotation(vpc, engine, rotation_days)
-        self.proxy: rds.DatabaseProxy | None = self._proxy(vpc, subnets, db_secret) if with_proxy else None
+        # The application's user signs in with IAM only: no password exists to inject or rotate.
+        self.app_auth = "iam"
+        self.app_user = iam_database_user(
+            self,
+            "AppUser",
+            cluster=self.cluster,
+            master_secret=self.secret,  # type: ignore[arg-type]
+            key=self.key,
+            database_name=database_name,
+            username=app_username,
+            log_retention_days=profile.protection.log_retention_days,
+            retain=retained,
+        )
+        # The first rotation of the master password starts at deploy time; while it runs the
+        # secret's current value no longer signs in, so it starts only after the Data API call.
+        schedule = self.secret.node.try_find_child("RotationSchedule")
+        if isinstance(schedule, secretsmanager.RotationSchedule):
+            schedule.node.add_dependency(self.app_user)
+        self.proxy: rds.DatabaseProxy | None = self._proxy(vpc, subnets) if with_proxy else None
+        if self.proxy is None:
+            self.endpoint: str = self.cluster.cluster_endpoint.hostname
+            self.endpoint_port = port
+        else:
+            self.endpoint = self.proxy.endpoint
+            self.endpoint_port = POSTGRES_PROXY_PORT
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "AuroraCluster")
+        if not defaults["deletion_protection"]:
+            compliance.apply_acknowledgements(self, "AuroraCluster[no-deletion-protection]")
+        compliance.apply_log_retention_acknowledgements(self, "AuroraCluster", profile.protection.log_retention_days)
 
     # ------------------------------------------------------------------------------------------
     def allow_from(self, peer: Union[ec2.IConnectable, ec2.IPeer], description: str | None = None) -> None:
-        """Let ``peer`` connect to the database (and to the proxy, when there is one).
+        """Let ``peer`` reach the database (and the proxy, when there is one) over the network.
+
+        Signing in needs :meth:`grant_connect` for the peer's role too.
 
         Parameters
         ----------
@@ -342,12 +440,58 @@ class AuroraCluster(Construct):
             source=self.node.path,
         )
 
+    def grant_connect(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Grant ``grantee`` (an application's task or function role) ``rds-db:connect`` as ``app_username``.
+
+        On ``.endpoint``'s resource: the proxy
+        (``arn:<partition>:rds-db:<region>:<account>:dbuser:prx-<id>/<app_username>``) when there
+        is one, else the cluster (``...:dbuser:cluster-<id>/<app_username>``). That is what an
+        IAM authentication token for the user needs; there is no password to read. The statement
+        goes into the grantee's own policy, so granting across stacks adds no dependency from
+        this stack to the grantee's.
+
+        Parameters
+        ----------
+        grantee : aws_cdk.aws_iam.IGrantable
+            The principal the application runs as (e.g. ``FargateWebService.task_role``).
+
+        Returns
+        -------
+        aws_cdk.aws_iam.Grant
+            The grant.
+        """
+        if self.proxy is not None:
+            return self.proxy.grant_connect(grantee, self.app_username)
+        return self.cluster.grant_connect(grantee, self.app_username)
+
+    def connection_environment(self, prefix: str = "DATABASE_") -> dict[str, str]:
+        """Environment variables telling an application where and how to connect.
+
+        ``<prefix>HOST`` (``.endpoint``), ``<prefix>PORT`` (``.endpoint_port``), ``<prefix>NAME``
+        (the database), ``<prefix>USER`` (``app_username``) and ``<prefix>AUTH`` (``"iam"``: sign
+        in with an RDS IAM authentication token, over TLS). No secret is needed.
+
+        Parameters
+        ----------
+        prefix : str, optional
+            Prefix of the variable names. Default: ``"DATABASE_"``.
+        """
+        return {
+            f"{prefix}HOST": self.endpoint,
+            f"{prefix}PORT": str(self.endpoint_port),
+            f"{prefix}NAME": self.database_name,
+            f"{prefix}USER": self.app_username,
+            f"{prefix}AUTH": self.app_auth,
+        }
+
     # ------------------------------------------------------------------------------------------
     def _validate(
         self,
         *,
         database_name: Any,
         master_username: Any,
+        app_username: Any,
+        engine_version: rds.AuroraPostgresEngineVersion,
         port: Any,
         readers: Any,
         serverless: bool,
@@ -382,6 +526,31 @@ class AuroraCluster(Construct):
                 "1-16 letters or digits starting with a letter, other than " + ", ".join(sorted(_RESERVED_USERNAMES)),
                 "e.g. 'clusteradmin'",
             )
+        if (
+            not isinstance(app_username, str)
+            or not _APP_USERNAME.fullmatch(app_username)
+            or app_username.startswith(("pg_", "rds"))
+            or app_username in _RESERVED_USERNAMES
+            or app_username == str(master_username).lower()
+        ):
+            raise bad(
+                "app_username",
+                app_username,
+                "1-63 lower-case letters, digits or underscores starting with a letter; not pg_* or rds*, "
+                "other than the master user and " + ", ".join(sorted(_RESERVED_USERNAMES)),
+                "e.g. 'app' or 'shop_app'",
+            )
+        version = engine_version.aurora_postgres_full_version
+        parts = tuple(int(p) for p in version.split(".")[:2]) if re.fullmatch(r"\d+\.\d+(\.\d+)?", version) else None
+        minimum = _DATA_API_MINIMUM.get(parts[0]) if parts else None
+        if parts and (parts[0] < min(_DATA_API_MINIMUM) or (minimum and parts < minimum)):
+            raise bad(
+                "engine_version",
+                version,
+                "a version the RDS Data API supports: 13.11, 14.8, 15.3, 16.1, 17.4, 18.3 or later in its major",
+                "the application's user is created through the Data API at deploy time; "
+                f"use e.g. {DEFAULT_ENGINE_VERSION.aurora_postgres_full_version}",
+            )
         if not _is_int(port) or not 1150 <= port <= 65535:
             raise bad("port", port, "1150..65535", f"e.g. {DEFAULT_PORT}")
         if not _is_int(readers) or not 0 <= readers <= MAX_READERS:
@@ -392,6 +561,13 @@ class AuroraCluster(Construct):
                 instance_class,
                 "an instance class such as 'r7g.large' (a provisioned cluster needs one)",
                 "set instance_class= or profile.database.instance_class, or use serverless",
+            )
+        if not serverless and _INSTANCE_CLASS.fullmatch(instance_class).group(1).startswith("t"):  # type: ignore[union-attr]
+            raise bad(
+                "instance_class",
+                instance_class,
+                "a non-T instance class (the RDS Data API, which creates the application's user, does not support T classes)",
+                "use e.g. 'r7g.large', or serverless",
             )
         if not _is_int(backup_retention_days) or not 1 <= backup_retention_days <= 35:
             raise bad("backup_retention_days", backup_retention_days, "1..35 days", "automated backups can't be off; use 1 to 35")
@@ -535,7 +711,8 @@ class AuroraCluster(Construct):
             exclude_characters=_PASSWORD_EXCLUDE,
         )
 
-    def _proxy(self, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, db_secret: rds.DatabaseSecret) -> rds.DatabaseProxy:
+    def _proxy(self, vpc: ec2.IVpc, subnets: ec2.SubnetSelection) -> rds.DatabaseProxy:
+        """The proxy, end-to-end IAM: clients and the proxy itself sign in with IAM as ``app_username``."""
         sg = ec2.SecurityGroup(
             self,
             "ProxySecurityGroup",
@@ -549,22 +726,27 @@ class AuroraCluster(Construct):
             assumed_by=iam.ServicePrincipal(
                 "rds.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}
             ),
-            description="Lets RDS Proxy read the cluster's credentials",
+            description="Lets RDS Proxy sign in to the cluster with IAM as the application user",
         )
-        iam.ManagedPolicy(
+        # End-to-end IAM: the proxy's own role needs rds-db:connect for the user on the cluster
+        # (its resource id), as the Aurora user guide's "Configuring IAM authentication for RDS
+        # Proxy" shows; it reads no secret.
+        policy = iam.ManagedPolicy(
             self,
             "ProxyPolicy",
-            description="RDS Proxy: read this cluster's secret and decrypt it with its key",
+            description="RDS Proxy: sign in to the cluster with IAM as the application user",
             roles=[role],
             statements=[
                 iam.PolicyStatement(
-                    actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                    resources=[db_secret.secret_arn],
-                ),
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt"],
-                    resources=[self.key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{cdk.Aws.REGION}.amazonaws.com"}},
+                    actions=["rds-db:connect"],
+                    resources=[
+                        cdk.Stack.of(self).format_arn(
+                            service="rds-db",
+                            resource="dbuser",
+                            resource_name=f"{self.cluster.cluster_resource_identifier}/{self.app_username}",
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
                 ),
             ],
         )
@@ -572,15 +754,16 @@ class AuroraCluster(Construct):
             self,
             "Proxy",
             proxy_target=rds.ProxyTarget.from_cluster(self.cluster),
-            secrets=[db_secret],
+            # IAM from the client to the proxy and from the proxy to the cluster: no secret at all.
+            default_auth_scheme=rds.DefaultAuthScheme.IAM_AUTH,
             vpc=vpc,
             vpc_subnets=subnets,
             security_groups=[sg],
             role=role.without_policy_updates(),
             db_proxy_name=self._physical_name(60, "-proxy"),
-            iam_auth=True,
             require_tls=True,
         )
+        proxy.node.add_dependency(policy)
         self.cluster.connections.allow_from(proxy, self._db_port, "RDS Proxy to the cluster")
         # Binding the proxy target also adds rules for the cluster's port as a token
         # ("{IndirectPort}"), which rule checkers can't evaluate; the literal rules above replace them.
@@ -593,11 +776,12 @@ class AuroraCluster(Construct):
         target_group = proxy.node.try_find_child("ProxyTargetGroup")
         if isinstance(target_group, cdk.CfnResource):
             target_group.add_property_deletion_override("Tags")
-            # It must wait for the instances; the cluster it already references (a DependsOn on
-            # it too is redundant, cfn-lint W3005).
+            # It must wait for the instances and for the user the proxy signs in as; the cluster
+            # it already references (a DependsOn on it too is redundant, cfn-lint W3005).
             stack = cdk.Stack.of(self)
             instances = [c for c in self.cluster.node.find_all() if isinstance(c, rds.CfnDBInstance)]
-            target_group.add_override("DependsOn", [stack.get_logical_id(i) for i in instances])
+            user = self.app_user.node.find_child("Resource").node.default_child
+            target_group.add_override("DependsOn", [stack.get_logical_id(r) for r in (*instances, user)])
         return proxy
 
 

@@ -9,14 +9,17 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 import support
 from finefinds_constructs import EnvironmentStack, profiles
+from finefinds_constructs._internal.iam import ManagedPolicyRole
 from finefinds_constructs.alarm_set import (
     ACU_AT_MAX_PERCENT,
     HANDLERS,
+    METRICS_IN_ANOTHER_REGION,
     NAT_PACKET_DROP_PERCENT,
     AlarmSet,
     estimated_max_connections,
@@ -48,6 +51,7 @@ def build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
 
 
 def build_web(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
+    profile = with_emails(profile)  # a topic nobody subscribes to fails the deploy-readiness gate
     network = SecureVpc(stack, "Network", profile=profile)
     certificate = acm.Certificate.from_certificate_arn(
         stack, "Certificate", f"arn:aws:acm:{profile.region}:{support.TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555"
@@ -74,11 +78,18 @@ def edge_name(stack_name: str) -> str:
 def build_data(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     """Aurora, Redis, Cognito and CloudFront monitored from the profile's region (eu-west-1), and the
     CloudFront distribution of a us-east-1 edge stack monitored from there."""
+    profile = with_emails(profile)
     network = SecureVpc(stack, "Network", profile=profile)
     database = AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc)
+    # An application allowed to sign in: a proxy nobody may connect to fails the deploy-readiness gate.
+    database.grant_connect(ManagedPolicyRole(stack, "AppRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")))
     cache = RedisCache(stack, "Cache", profile=profile, vpc=network.vpc)
-    auth = AuthPool(stack, "Auth", profile=profile, callback_urls=["https://www.example.com/callback"], logout_urls=[])
-    AlarmSet(stack, "Alarms", profile=profile).monitor(database, cache, auth, cdn(stack, profile))
+    # E-mail is not what these alarms watch: Cognito's own sender, so production needs no EmailSender here.
+    cognito_email = dataclasses.replace(profile, auth=dataclasses.replace(profile.auth, email="COGNITO"))
+    auth = AuthPool(stack, "Auth", profile=cognito_email, callback_urls=["https://www.example.com/callback"], logout_urls=[])
+    regional = AlarmSet(stack, "Alarms", profile=profile).monitor(database, cache, auth, cdn(stack, profile))
+    # The CDN here is the dashboard-only case these tests look at; the warning is asserted elsewhere.
+    cdk.Annotations.of(regional).acknowledge_warning(METRICS_IN_ANOTHER_REGION, "dashboard-only fallback under test")
     edge = EnvironmentStack(
         stack.node.scope,
         edge_name(stack.node.id),
@@ -352,6 +363,28 @@ def test_cross_region_waf_gets_dashboard_only():
         "AWS::CloudWatch::Dashboard", {"DashboardBody": Match.any_value()}
     )
     assert "us-east-1" in json.dumps(template.to_json())
+    # Not a silent note: a warning at synth, naming the construct and where to alarm it.
+    Annotations.from_stack(monitoring).has_warning(
+        "/Monitoring/Alarms",
+        "Edge/Waf is not alarmed: WAF metrics are in us-east-1 and alarms of this AlarmSet (eu-west-1) cannot "
+        "watch them; only dashboard widgets were added. Monitor it from an AlarmSet in a us-east-1 stack. "
+        f"[ack: {METRICS_IN_ANOTHER_REGION}]",
+    )
+
+
+def test_cdn_from_another_region_warns_and_us_east_1_alarm_set_does_not():
+    """A CloudFront distribution monitored from eu-west-1 warns; the same from us-east-1 alarms, silently."""
+    app = cdk.App()
+    profile = support.profile_for_tests("production")
+    edge = EnvironmentStack(app, "Edge", profile=profile, env=cdk.Environment(account=support.TEST_ACCOUNT, region="us-east-1"))
+    site = CdnBucket(edge, "Site", profile=profile, web_acl_arn=WEB_ACL)
+    regional = EnvironmentStack(app, "Regional", profile=profile)
+    AlarmSet(regional, "Alarms", profile=profile).monitor(site)
+    edge_alarms = AlarmSet(edge, "Alarms", profile=profile).monitor(site)
+    assert sorted(k.rsplit("/", 1)[1] for k in edge_alarms.alarms) == ["Cdn5xxRate", "CdnOriginLatencyP99High"]
+    warnings = Annotations.from_stack(regional).find_warning("*", Match.string_like_regexp("Edge/Site is not alarmed"))
+    assert [w.id for w in warnings] == ["/Regional/Alarms"]
+    assert Annotations.from_stack(edge).find_warning("*", Match.any_value()) == []
 
 
 # -------------------------------------------------------------------------------------------- data, cache, sign-in, CDN

@@ -9,11 +9,13 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
 import support
 from finefinds_constructs import ConfigurationError, EnvironmentStack, profiles
 from finefinds_constructs.aurora_cluster import DEFAULT_PORT, POSTGRES_PROXY_PORT, AuroraCluster
+from finefinds_constructs._internal.iam import ManagedPolicyRole
 from finefinds_constructs.secure_vpc import SecureVpc
 
 PRESETS = support.PRESET_NAMES
@@ -33,6 +35,8 @@ def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     database = AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc)
     client = ec2.SecurityGroup(stack, "Client", vpc=network.vpc, description="an application")
     database.allow_from(client)
+    role = ManagedPolicyRole(stack, "ClientRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
+    database.grant_connect(role)
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +66,14 @@ def _instances(template: Template) -> dict[str, dict]:
 
 def _getatt_arn(logical_id: str) -> dict:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def _master_secret(template: Template) -> tuple[str, dict]:
+    return _one(template, "AWS::SecretsManager::Secret", prefix="DatabaseSecret")
+
+
+def _database(synth, preset: str) -> AuroraCluster:
+    return synth.stacks[preset].node.find_child("Database")  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------------------ engine & capacity
@@ -166,10 +178,12 @@ def test_customer_managed_key_encrypts_everything(synth, preset):
     assert props["KmsKeyId"] == _getatt_arn(key_id)
     assert props["PerformanceInsightsEnabled"] is True
     assert props["PerformanceInsightsKmsKeyId"] == _getatt_arn(key_id)
-    _, secret = _one(template, "AWS::SecretsManager::Secret")
+    _, secret = _master_secret(template)
     assert secret["Properties"]["KmsKeyId"] == _getatt_arn(key_id)
-    _, group = _one(template, "AWS::Logs::LogGroup")
-    assert group["Properties"]["KmsKeyId"] == _getatt_arn(key_id)
+    assert [s for s in support.resources_of_type(template, "AWS::SecretsManager::Secret")] == ["DatabaseSecret3B817195"]
+    for prefix in ("DatabasePostgresqlLogs", "DatabaseAppUserLogs"):
+        _, group = _one(template, "AWS::Logs::LogGroup", prefix=prefix)
+        assert group["Properties"]["KmsKeyId"] == _getatt_arn(key_id)
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -185,25 +199,167 @@ def test_tls_enforced_by_parameter_group(synth, preset):
 @pytest.mark.parametrize("preset", PRESETS)
 def test_iam_authentication_and_generated_credentials(synth, preset):
     template = synth.template(preset)
-    secret_id, secret = _one(template, "AWS::SecretsManager::Secret")
+    secret_id, secret = _master_secret(template)
     assert "GenerateSecretString" in secret["Properties"]
     _, cluster = _cluster(template)
     props = cluster["Properties"]
     assert props["EnableIAMDatabaseAuthentication"] is True
+    assert props["EnableHttpEndpoint"] is True, "the Data API creates the application's user"
     assert secret_id in json.dumps(props["MasterUserPassword"])
 
 
+def _rotation_application(template: Template, application_id: str) -> str:
+    """The Serverless Application Repository application a rotation function comes from (commercial partition)."""
+    application = template.to_json()["Resources"][application_id]["Properties"]["Location"]["ApplicationId"]
+    mapping = application["Fn::FindInMap"][0]
+    return template.to_json()["Mappings"][mapping]["aws"]["applicationId"].rsplit("/", 1)[1]
+
+
 @pytest.mark.parametrize("preset", PRESETS)
-def test_secret_rotation_schedule(synth, preset):
+def test_master_secret_rotates_single_user_at_deploy(synth, preset):
     template = synth.template(preset)
-    attachment_id, _ = _one(template, "AWS::SecretsManager::SecretTargetAttachment")
-    _, schedule = _one(template, "AWS::SecretsManager::RotationSchedule")
-    props = schedule["Properties"]
-    assert props["SecretId"] == {"Ref": attachment_id}
-    assert props["RotationRules"]["ScheduleExpression"] == "rate(30 days)"
-    assert "RotationLambdaARN" in props
-    _, app = _one(template, "AWS::Serverless::Application")
-    assert app["Properties"]["Parameters"]["kmsKeyArn"] == _getatt_arn(_one(template, "AWS::KMS::Key")[0])
+    key_id, _ = _one(template, "AWS::KMS::Key")
+    _, schedule = _one(template, "AWS::SecretsManager::RotationSchedule", prefix="DatabaseSecretAttachment")
+    assert schedule["Properties"] == {
+        "RotationLambdaARN": {"Fn::GetAtt": ["DatabaseRotation6B6E1D86", "Outputs.RotationLambdaARN"]},
+        "RotationRules": {"ScheduleExpression": "rate(30 days)"},
+        "SecretId": {"Ref": "DatabaseSecretAttachmentE5D1B020"},
+    }
+    # The first rotation (at deploy time) starts after the Data API call that signs in with the secret.
+    assert schedule["DependsOn"] == ["DatabaseAppUserB265EEA2"]
+    assert _rotation_application(template, "DatabaseRotation6B6E1D86") == "SecretsManagerRDSPostgreSQLRotationSingleUser"
+    app = template.to_json()["Resources"]["DatabaseRotation6B6E1D86"]
+    assert app["Properties"]["Parameters"]["kmsKeyArn"] == _getatt_arn(key_id)
+
+
+APP_USER_SQL = (
+    "DO $$ BEGIN "
+    "IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app') THEN CREATE ROLE app LOGIN; END IF; "
+    "GRANT rds_iam TO app; "
+    "EXECUTE format('GRANT CONNECT, TEMPORARY, CREATE ON DATABASE %I TO app', current_database()); "
+    "GRANT USAGE, CREATE ON SCHEMA public TO app; "
+    "END $$"
+)
+
+
+def _app_user_call(preset: str) -> dict:
+    """The Data API call in the custom resource's Create (and Update) property, as the handler gets it."""
+    return {
+        "Fn::Join": [
+            "",
+            [
+                '{"action":"ExecuteStatement","service":"rds-data","parameters":{"resourceArn":"arn:aws:rds:'
+                f'{_profile(preset).region}:{support.TEST_ACCOUNT}:cluster:',
+                {"Ref": "DatabaseCluster5B53A178"},
+                '","secretArn":"',
+                {"Ref": "DatabaseSecretAttachmentE5D1B020"},
+                '","database":"app","sql":' + json.dumps(APP_USER_SQL) + '},"physicalResourceId":{"id":"app"}}',
+            ],
+        ]
+    }
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_application_user_created_at_deploy_through_the_data_api(synth, preset):
+    """Traps 8/9: the application's own IAM-only user exists after the deploy, with no manual step."""
+    template = synth.template(preset)
+    user = template.to_json()["Resources"]["DatabaseAppUserB265EEA2"]
+    assert user["Type"] == "Custom::AuroraIamUser"
+    assert user["Properties"] == {
+        "ServiceToken": {"Fn::GetAtt": ["AWS679f53fac002430cb0da5b7982bd22872D164C4C", "Arn"]},
+        "Create": _app_user_call(preset),
+        "Update": _app_user_call(preset),
+        "InstallLatestAwsSdk": False,
+    }
+    # The Data API runs SQL on the writer, and the call needs its permissions first.
+    assert user["DependsOn"] == ["DatabaseAppUserPolicyF618EE01", "DatabaseClusterWriterD43085C6"]
+    assert "PASSWORD" not in json.dumps(user).upper()
+    assert _database(synth, preset).app_username == "app"
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_application_user_call_has_exactly_its_permissions(synth, preset):
+    template = synth.template(preset)
+    region = _profile(preset).region
+    _, policy = _one(template, "AWS::IAM::ManagedPolicy", prefix="DatabaseAppUserPolicy")
+    assert policy["Properties"]["Roles"] == [{"Ref": "DatabaseAppUserRoleE63F30B1"}]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": "rds-data:ExecuteStatement",
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [f"arn:aws:rds:{region}:{support.TEST_ACCOUNT}:cluster:", {"Ref": "DatabaseCluster5B53A178"}]]},
+        },
+        {"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": {"Ref": "DatabaseSecretAttachmentE5D1B020"}},
+        {
+            "Action": "kms:Decrypt",
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+            "Effect": "Allow",
+            "Resource": _getatt_arn("DatabaseKey5E5D9547"),
+        },
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": _getatt_arn("DatabaseAppUserLogsCB88FC0F"),
+        },
+    ]
+    _, role = _one(template, "AWS::IAM::Role", prefix="DatabaseAppUserRole")
+    assert set(role["Properties"]) == {"AssumeRolePolicyDocument", "Description", "Tags"}, "no managed or inline policies"
+    function = template.to_json()["Resources"]["AWS679f53fac002430cb0da5b7982bd22872D164C4C"]["Properties"]
+    assert function["Role"] == _getatt_arn("DatabaseAppUserRoleE63F30B1")
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "DatabaseAppUserLogsCB88FC0F"}}
+    assert "VpcConfig" not in function, "the Data API is an HTTPS API: the call needs no network path into the VPC"
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_no_application_secret_exists(synth, preset):
+    """Trap 9: with IAM sign-in there is no application password to inject or rotate."""
+    template = synth.template(preset)
+    (schedule_id,) = support.resources_of_type(template, "AWS::SecretsManager::RotationSchedule")
+    assert schedule_id == "DatabaseSecretAttachmentRotationScheduleA4E9F034", "only the master secret rotates"
+    assert list(support.resources_of_type(template, "AWS::Serverless::Application")) == ["DatabaseRotation6B6E1D86"]
+    assert not hasattr(_database(synth, preset), "app_secret")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_application_is_handed_the_endpoint_it_must_use(synth, preset):
+    """Trap 8: with a proxy the application connects to the proxy, else to the cluster; always with IAM."""
+    database = _database(synth, preset)
+    stack = synth.stacks[preset]
+    environment = {k: stack.resolve(v) for k, v in database.connection_environment().items()}
+    if _profile(preset).database.rds_proxy:
+        host, port = {"Fn::GetAtt": ["DatabaseProxyE01FC4E6", "Endpoint"]}, str(POSTGRES_PROXY_PORT)
+    else:
+        host, port = {"Fn::GetAtt": ["DatabaseCluster5B53A178", "Endpoint.Address"]}, str(DEFAULT_PORT)
+    assert environment == {
+        "DATABASE_HOST": host,
+        "DATABASE_PORT": port,
+        "DATABASE_NAME": "app",
+        "DATABASE_USER": "app",
+        "DATABASE_AUTH": "iam",
+    }
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_grant_connect_grants_rds_db_connect_where_the_application_connects(synth, preset):
+    """Trap 8: rds-db:connect as the application user on the proxy, or on the cluster without one."""
+    template = synth.template(preset)
+    _, policy = _one(template, "AWS::IAM::ManagedPolicy", prefix="ClientRolePolicy")
+    if _profile(preset).database.rds_proxy:
+        resource_id = {"Fn::Select": [6, {"Fn::Split": [":", {"Fn::GetAtt": ["DatabaseProxyE01FC4E6", "DBProxyArn"]}]}]}
+    else:
+        resource_id = {"Fn::GetAtt": ["DatabaseCluster5B53A178", "DBClusterResourceId"]}
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": "rds-db:connect",
+            "Effect": "Allow",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [f"arn:aws:rds-db:{_profile(preset).region}:{support.TEST_ACCOUNT}:dbuser:", resource_id, "/app"],
+                ]
+            },
+        }
+    ]
 
 
 # ------------------------------------------------------------------------------ backups, logs, monitoring
@@ -225,7 +381,7 @@ def test_postgresql_logs_exported_with_profile_retention(synth, preset):
     cluster_id, cluster = _cluster(template)
     props = cluster["Properties"]
     assert props["EnableCloudwatchLogsExports"] == ["postgresql"]
-    group_id, group = _one(template, "AWS::Logs::LogGroup")
+    group_id, group = _one(template, "AWS::Logs::LogGroup", prefix="DatabasePostgresqlLogs")
     assert group["Properties"]["LogGroupName"] == f"/aws/rds/cluster/{props['DBClusterIdentifier']}/postgresql"
     assert group["Properties"]["RetentionInDays"] == _profile(preset).protection.log_retention_days
     assert group_id in cluster.get("DependsOn", []), "the log group must exist before RDS writes to it"
@@ -254,17 +410,23 @@ def test_deletion_protection_and_removal_policies(synth, preset):
     profile = _profile(preset)
     _, cluster = _cluster(template)
     _, key = _one(template, "AWS::KMS::Key")
-    _, secret = _one(template, "AWS::SecretsManager::Secret")
-    _, group = _one(template, "AWS::Logs::LogGroup")
+    _, secret = _master_secret(template)
+    _, group = _one(template, "AWS::Logs::LogGroup", prefix="DatabasePostgresqlLogs")
+    # The Data API call's log group has a generated name, so keeping it blocks nothing.
+    _, call_logs = _one(template, "AWS::Logs::LogGroup", prefix="DatabaseAppUserLogs")
+    assert "LogGroupName" not in call_logs["Properties"]
     if profile.is_retained:
         assert cluster["Properties"]["DeletionProtection"] is profile.protection.deletion_protection
         assert (cluster["DeletionPolicy"], cluster["UpdateReplacePolicy"]) == ("Snapshot", "Snapshot")
-        for resource in (key, secret, group):
+        for resource in (key, secret, call_logs):
             assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+        # Trap 6: the group's name is the one RDS writes to, so a group kept after a rolled-back
+        # first create would make the retry fail with "already exists".
+        assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     else:
         assert cluster["Properties"]["DeletionProtection"] is False
         assert (cluster["DeletionPolicy"], cluster["UpdateReplacePolicy"]) == ("Delete", "Delete")
-        for resource in (key, secret, group):
+        for resource in (key, secret, group, call_logs):
             assert resource.get("DeletionPolicy", "Delete") == "Delete"
 
 
@@ -289,7 +451,10 @@ def test_rds_proxy_per_profile(synth, preset):
     props = proxy["Properties"]
     assert props["RequireTLS"] is True
     assert props["EngineFamily"] == "POSTGRESQL"
-    assert [a["IAMAuth"] for a in props["Auth"]] == ["REQUIRED"]
+    # End-to-end IAM: clients sign in to the proxy with IAM as the application user, and the
+    # proxy signs in to the cluster with IAM too; no secret.
+    assert props["DefaultAuthScheme"] == "IAM_AUTH"
+    assert "Auth" not in props
     assert props["DBProxyName"] != "Proxy", "proxy names are unique per cluster"
     sg_id, _ = _one(template, "AWS::EC2::SecurityGroup", prefix="DatabaseProxySecurityGroup")
     client_id, _ = _one(template, "AWS::EC2::SecurityGroup", prefix="Client")
@@ -303,6 +468,32 @@ def test_rds_proxy_per_profile(synth, preset):
     )
     role = support.resources_of_type(template, "AWS::IAM::Role")[props["RoleArn"]["Fn::GetAtt"][0]]
     assert "Policies" not in role["Properties"], "no inline policy on the proxy role"
+    policy_id, policy = _one(template, "AWS::IAM::ManagedPolicy", prefix="DatabaseProxyPolicy")
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Action": "rds-db:connect",
+            "Effect": "Allow",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        f"arn:aws:rds-db:{_profile(preset).region}:{support.TEST_ACCOUNT}:dbuser:",
+                        {"Fn::GetAtt": ["DatabaseCluster5B53A178", "DBClusterResourceId"]},
+                        "/app",
+                    ],
+                ]
+            },
+        }
+    ]
+    assert proxy["DependsOn"] == [policy_id], "the proxy's role has its permission before the proxy exists"
+    _, target_group = _one(template, "AWS::RDS::DBProxyTargetGroup", prefix="DatabaseProxy")
+    # The target is registered once the instances and the user the proxy signs in as exist.
+    assert target_group["DependsOn"] == [
+        "DatabaseClusterWriterD43085C6",
+        "DatabaseClusterReader1D8B76102",
+        "DatabaseClusterReader26C65DE14",
+        "DatabaseAppUserB265EEA2",
+    ]
 
 
 # ------------------------------------------------------------------------------ compliance gates
@@ -362,6 +553,24 @@ def _stack(preset: str = "development") -> tuple[cdk.Stack, profiles.Environment
         ("development", {"database_name": "postgres"}, "database_name = 'postgres' is not allowed"),
         ("development", {"master_username": "rdsadmin"}, "master_username = 'rdsadmin' is not allowed"),
         ("development", {"master_username": "cluster_admin_user"}, "1-16 letters or digits"),
+        ("development", {"app_username": "App"}, "app_username = 'App' is not allowed; allowed: 1-63 lower-case"),
+        ("development", {"app_username": "x" * 64}, "app_username"),
+        ("development", {"app_username": "app'; DROP"}, "app_username"),
+        ("development", {"app_username": "pg_app"}, "not pg_* or rds*"),
+        ("development", {"app_username": "rdsapp"}, "app_username = 'rdsapp' is not allowed"),
+        ("development", {"app_username": "clusteradmin"}, "other than the master user"),
+        (
+            "development",
+            {"engine_version": cdk.aws_rds.AuroraPostgresEngineVersion.VER_16_0},
+            "engine_version = '16.0' is not allowed; allowed: a version the RDS Data API supports",
+        ),
+        (
+            "development",
+            {"engine_version": cdk.aws_rds.AuroraPostgresEngineVersion.VER_12_9},
+            "engine_version = '12.9' is not allowed",
+        ),
+        ("production", {"instance_class": "t4g.medium"}, "a non-T instance class (the RDS Data API"),
+        ("development", {"cluster_props": {"enable_data_api": False}}, "the Data API is always on"),
         ("development", {"port": 80}, "port = 80 is not allowed; allowed: 1150..65535"),
         ("development", {"rotation_days": 0}, "rotation_days = 0 is not allowed"),
         ("development", {"proxy": True}, "a 0-ACU cluster would never pause"),
@@ -435,3 +644,19 @@ def test_allow_from_peer_and_bad_peer():
     assert database.proxy is not None
     template.has_resource_properties("AWS::RDS::DBCluster", {"DBClusterIdentifier": "qa-orders"})
     template.has_resource_properties("AWS::Logs::LogGroup", {"LogGroupName": "/aws/rds/cluster/qa-orders/postgresql"})
+
+
+def test_two_clusters_in_one_stack_share_the_data_api_function():
+    """aws-cdk-lib keeps one AwsCustomResource function per stack: the second cluster's call
+    permissions go to that function's role, and no second role or log group is made."""
+    stack, profile, vpc = _stack("development")
+    AuroraCluster(stack, "Orders", profile=profile, vpc=vpc)
+    AuroraCluster(stack, "Billing", profile=profile, vpc=vpc)
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    roles = [k for k, v in resources.items() if v["Type"] == "AWS::IAM::Role" and "AppUserRole" in k]
+    assert len(roles) == 1 and roles[0].startswith("OrdersAppUserRole")
+    policies = {k: v for k, v in resources.items() if v["Type"] == "AWS::IAM::ManagedPolicy" and "AppUserPolicy" in k}
+    assert sorted(k.split("AppUser")[0] for k in policies) == ["Billing", "Orders"]
+    for policy in policies.values():
+        assert policy["Properties"]["Roles"] == [{"Ref": roles[0]}]
+    assert len([k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function" and k.startswith("AWS679f")]) == 1

@@ -7,7 +7,7 @@ from . import anomaly_monitor_per_account, config_recorder_per_region, unsubscri
 from . import alarm_on_us_east_1_metrics, cognito_email_identity_in_stack, glacier_small_objects
 from . import oauth_client_without_domain, user_pool_domain_prefix_twice
 from . import cloudfront_spa_error_fallback, ecs_capacity_provider_order, waf_forwarded_ip
-from . import injected_secret_rotation, proxy_iam_connect, retained_fixed_name
+from . import iam_auth_disabled, injected_secret_rotation, proxy_iam_connect, retained_fixed_name
 from . import backup_vault_emptied, hosted_zone_emptied, validation_zone_delegation
 
 RULES = (
@@ -31,6 +31,7 @@ RULES = (
     alarm_on_us_east_1_metrics.RULE,
     glacier_small_objects.RULE,
     proxy_iam_connect.RULE,
+    iam_auth_disabled.RULE,
     injected_secret_rotation.RULE,
     retained_fixed_name.RULE,
     validation_zone_delegation.RULE,

@@ -3,37 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from .. import Rule
 from ..model import Resource, Templates
-
-TOPIC = "AWS::SNS::Topic"
-_ALARMS = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
-
-
-def _publishers(templates: Templates) -> Iterator[tuple[Resource, Any, str]]:
-    """(source, topic value, the service principal that publishes) for each AWS service notification."""
-    for alarm in templates.resources(*_ALARMS):
-        for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
-            actions = alarm.get(key, default=[])
-            for action in actions if isinstance(actions, list) else []:
-                yield alarm, action, "cloudwatch.amazonaws.com"
-    for budget in templates.resources("AWS::Budgets::Budget"):
-        for notification in budget.get("NotificationsWithSubscribers", default=[]) or []:
-            for subscriber in (notification or {}).get("Subscribers") or []:
-                if isinstance(subscriber, Mapping) and subscriber.get("SubscriptionType") == "SNS":
-                    yield budget, subscriber.get("Address"), "budgets.amazonaws.com"
-    for subscription in templates.resources("AWS::CE::AnomalySubscription"):
-        for subscriber in subscription.get("Subscribers", default=[]) or []:
-            if isinstance(subscriber, Mapping) and subscriber.get("Type") == "SNS":
-                yield subscription, subscriber.get("Address"), "costalerts.amazonaws.com"
-    for rule in templates.resources("AWS::Events::Rule"):
-        for target in rule.get("Targets", default=[]) or []:
-            if isinstance(target, Mapping):
-                yield rule, target.get("Arn"), "events.amazonaws.com"
-
+from ._notifications import TOPIC, publishers, topic_of
 
 def _admits(key: Resource, service: str) -> bool:
     statements = key.get("KeyPolicy", "Statement", default=[]) or []
@@ -51,9 +25,9 @@ def _admits(key: Resource, service: str) -> bool:
 
 def _check(templates: Templates) -> Iterator[tuple]:
     seen: set[tuple[str, str]] = set()
-    for source, value, service in _publishers(templates):
-        topic = templates.target(source, value)
-        if topic is None or topic.type != TOPIC or (str(topic), service) in seen:
+    for source, value, service in publishers(templates):
+        topic = topic_of(templates, source, value)
+        if topic is None or (str(topic), service) in seen:
             continue
         key_id = topic.get("KmsMasterKeyId")
         if key_id is None:
