@@ -87,12 +87,13 @@ CONSUMER_APP = textwrap.dedent(
     network = SecureVpc(stack, "Network", profile=profile)
     web = FargateWebService(
         stack, "Web", profile=profile, vpc=network.vpc,
-        image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable-alpine"),
-        container_port=80, public_load_balancer_ingress=True,
+        image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx-unprivileged:stable-alpine"),
+        container_port=8080, user="101", public_load_balancer_ingress=True,
         writable_paths=("/tmp", "/var/cache/nginx", "/var/run"),
     )
     database = AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc)
     database.allow_from(web.service)
+    database.grant_connect(web.task_role)
     compliance.enable(app)
     app.synth()
     try:

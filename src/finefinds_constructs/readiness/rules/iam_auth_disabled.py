@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import Rule
 from ..model import Resource, Templates
-from ._links import named
+
 from .proxy_iam_connect import POLICY_HOLDERS, _allows_connect, _documents, _listed
 
 CLUSTER = "AWS::RDS::DBCluster"
@@ -20,7 +20,7 @@ def _off(templates: Templates, database: Resource) -> bool:
     """Whether IAM database authentication is certainly off (an intrinsic value may be on: not judged)."""
     if database.type == INSTANCE and database.get("DBClusterIdentifier") is not None:
         # An Aurora instance takes the setting of its cluster.
-        clusters = [c for c in named(templates, database.stack, database.get("DBClusterIdentifier")) if c.type == CLUSTER]
+        clusters = [c for c in templates.named(database.stack, database.get("DBClusterIdentifier")) if c.type == CLUSTER]
         return any(_off(templates, c) for c in clusters)
     value: Any = database.get("EnableIAMDatabaseAuthentication")
     return value is None or value is False or (isinstance(value, str) and value.lower() == "false")
@@ -33,7 +33,7 @@ def _granted_databases(templates: Templates, holder: Resource) -> Iterator[Resou
             if not isinstance(statement, Mapping) or not _allows_connect(statement):
                 continue
             for resource in _listed(statement.get("Resource")):
-                yield from (r for r in named(templates, holder.stack, resource) if r.type in (CLUSTER, INSTANCE))
+                yield from (r for r in templates.named(holder.stack, resource) if r.type in (CLUSTER, INSTANCE))
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
@@ -48,10 +48,10 @@ def _check(templates: Templates) -> Iterator[tuple]:
         if proxy.get("DefaultAuthScheme") != "IAM_AUTH":
             continue
         for group in templates.in_stack(proxy.stack, TARGET_GROUP):
-            if proxy not in named(templates, group.stack, group.get("DBProxyName")):
+            if proxy not in templates.named(group.stack, group.get("DBProxyName")):
                 continue
             targets = [group.get("DBClusterIdentifiers"), group.get("DBInstanceIdentifiers")]
-            for database in sorted(named(templates, group.stack, targets), key=str):
+            for database in sorted(templates.named(group.stack, targets), key=str):
                 if database.type in (CLUSTER, INSTANCE) and _off(templates, database):
                     yield proxy, (
                         f"signs in to {database} with IAM (DefaultAuthScheme IAM_AUTH), whose IAM database "

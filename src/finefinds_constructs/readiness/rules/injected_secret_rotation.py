@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import Rule
 from ..model import Resource, Templates
-from ._links import named
+
 
 TASK_DEFINITION = "AWS::ECS::TaskDefinition"
 SCHEDULE = "AWS::SecretsManager::RotationSchedule"
@@ -23,7 +23,7 @@ def _secret(resource: Resource, templates: Templates) -> Resource | None:
     if resource.type == SECRET:
         return resource
     if resource.type == ATTACHMENT:
-        return next((r for r in named(templates, resource.stack, resource.get("SecretId")) if r.type == SECRET), None)
+        return next((r for r in templates.named(resource.stack, resource.get("SecretId")) if r.type == SECRET), None)
     return None
 
 
@@ -37,7 +37,7 @@ def _injected(templates: Templates) -> dict[Resource, set[Resource]]:
             for entry in container.get("Secrets") or []:
                 if not isinstance(entry, Mapping):
                     continue
-                for target in named(templates, task.stack, entry.get("ValueFrom")):
+                for target in templates.named(task.stack, entry.get("ValueFrom")):
                     key = _secret(target, templates) or (target if target.type in RDS_MANAGED else None)
                     if key is not None:
                         found.setdefault(key, set()).add(task)
@@ -61,7 +61,7 @@ def _single_user(schedule: Resource, templates: Templates) -> str | None:
     if isinstance(hosted, Mapping):
         kind = hosted.get("RotationType")
         return f"hosted rotation {kind}" if isinstance(kind, str) and kind.endswith("SingleUser") else None
-    for function in named(templates, schedule.stack, schedule.get("RotationLambdaARN")):
+    for function in templates.named(schedule.stack, schedule.get("RotationLambdaARN")):
         if function.type != SAR_APPLICATION:
             continue
         location = function.get("Location")
@@ -78,7 +78,7 @@ def _check(templates: Templates) -> Iterator[tuple]:
         how = _single_user(schedule, templates)
         if how is None:
             continue
-        for target in named(templates, schedule.stack, schedule.get("SecretId")):
+        for target in templates.named(schedule.stack, schedule.get("SecretId")):
             secret = _secret(target, templates)
             tasks = injected.get(secret) if secret is not None else None
             if tasks:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import Rule
 from ..model import Resource, Templates
-from ._links import named
+
 
 PROXY = "AWS::RDS::DBProxy"
 # Where identity policies live: (type, path to the documents).
@@ -77,7 +77,7 @@ def _pattern(value: Any) -> str:
 
 def _grants(templates: Templates, holder: Resource, resource: Any, proxy: Resource) -> bool:
     """Whether ``resource`` (of an Allow rds-db:connect statement) may cover ``proxy``."""
-    targets = named(templates, holder.stack, resource)
+    targets = templates.named(holder.stack, resource)
     if proxy in targets:
         return True
     if any(t.type in DATABASES for t in targets):
