@@ -188,7 +188,28 @@ def test_no_environment_refers_to_another_environments_account(platform):
     for env, concern in STACKS:
         text = json.dumps(platform["stacks"][f"FineFinds-{env.capitalize()}-{concern}"])
         mentioned = set(re.findall(r"\b\d{12}\b", text)) & set(accounts.values())
-        assert mentioned <= {accounts[env]}, f"{env} {concern} names {mentioned - {accounts[env]}}"
+        allowed = {accounts[env]}
+        if concern == "Dns":
+            # ... but for the parent zone's account, whose delegation role the Dns stack assumes,
+            # and, in the parent, the accounts its delegation roles trust.
+            dns = profiles.EnvironmentProfile.from_file(PLATFORM / "env" / f"{env}.toml").dns
+            allowed |= {dns.parent_account} if dns.parent_account else set()
+            allowed |= {entry.split("=", 1)[1] for entry in dns.delegations}
+        assert mentioned <= allowed, f"{env} {concern} names {mentioned - allowed}"
+
+
+def test_environment_zones_are_delegated_from_productions_account(platform):
+    """dev, qa, sandbox and staging are subdomains of production's zone, in production's account."""
+    for env in ("development", "qa", "sandbox", "staging"):
+        dns = platform["stacks"][f"FineFinds-{env.capitalize()}-Dns"]
+        (delegation,) = [r for r in dns["Resources"].values() if r["Type"] == "Custom::CrossAccountZoneDelegation"]
+        assert delegation["Properties"]["ParentZoneName"] == "finefinds.example"
+        assert "arn:aws:iam::555555555555:role/" in json.dumps(delegation["Properties"]["AssumeRoleArn"])
+    production = platform["stacks"]["FineFinds-Production-Dns"]
+    roles = [r for r in production["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    trusted = {json.dumps(r["Properties"]["AssumeRolePolicyDocument"]) for r in roles}
+    for account in ("111111111111", "222222222222", "333333333333", "444444444444"):
+        assert any(account in t for t in trusted), account
 
 
 def test_cost_stacks_deploy_after_the_config_recorder(platform):
