@@ -25,7 +25,7 @@ from importlib import resources as importlib_resources
 import aws_cdk as cdk
 import jsii
 
-from .readiness import is_acknowledged
+from .readiness import LibraryPlugin, is_acknowledged
 from .readiness.model import Templates
 
 __all__ = ["ControlTowerChecks", "PLUGIN_NAME", "control_of"]
@@ -60,7 +60,7 @@ def bundled_rules() -> dict[str, frozenset[str]]:
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class ControlTowerChecks:
+class ControlTowerChecks(LibraryPlugin):
     """CDK validation plugin: the Control Tower proactive controls, minus acknowledged exceptions.
 
     Parameters
@@ -70,6 +70,8 @@ class ControlTowerChecks:
         Tower environment does not enable that control. Prefer acknowledging a resource instead.
         Default: none.
     """
+
+    plugin_name = PLUGIN_NAME
 
     def __init__(self, *, disabled_controls: Sequence[str] = ()) -> None:
         unknown = sorted(set(disabled_controls) - set(bundled_rules()))
@@ -81,16 +83,6 @@ class ControlTowerChecks:
                 fix="use the rule's file name (lower case, e.g. CT.S3.PR.9 is 'ct-s3-pr-9')",
             )
         self._disabled = tuple(disabled_controls)
-
-    @property
-    def name(self) -> str:
-        return PLUGIN_NAME
-
-    @property
-    def version(self) -> str:
-        from . import __version__
-
-        return __version__
 
     @property
     def rule_ids(self) -> list[str]:

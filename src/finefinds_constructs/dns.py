@@ -105,6 +105,19 @@ def delegation_role_name(zone_name: str) -> str:
     return f"{name[:55]}-{hashlib.sha256(zone_name.encode()).hexdigest()[:8]}"
 
 
+def _zone_and_name(value: Any, parameter: str, allowed: str, *, fix: str, source: str) -> tuple[route53.IHostedZone, str | None]:
+    """The hosted zone of a DnsZone or an IHostedZone, with its name where synthesis knows it."""
+    if isinstance(value, DnsZone):
+        return value.zone, value.zone_name
+    if not hasattr(value, "node") or not hasattr(value, "hosted_zone_id"):
+        raise ConfigurationError(parameter, type(value).__name__, allowed, fix=fix, source=source)
+    try:
+        name = value.zone_name
+    except (jsii.errors.JSIIError, RuntimeError):  # HostedZone.from_hosted_zone_id knows no name
+        return value, None
+    return value, (None if name is None or cdk.Token.is_unresolved(name) else name.rstrip("."))
+
+
 class DnsZone(Construct):
     """An environment's public Route 53 hosted zone, created or imported, with optional query logs and DNSSEC.
 
@@ -395,7 +408,10 @@ class DnsZone(Construct):
         # resolvers would keep the old delegation for the whole TTL.
         ttl = cdk.Duration.days(2) if profile.is_retained else cdk.Duration.minutes(5)
         if parent_zone is not None:
-            parent, parent_name = self._parent_of(parent_zone)
+            parent, parent_name = _zone_and_name(
+                parent_zone, "parent_zone", "a DnsZone or a route53.IHostedZone of this account",
+                fix="pass the parent's DnsZone (or its .zone)", source=self.node.path,
+            )
             self._check_parent("parent_zone", parent_name)
             self._ns_record(parent, ttl)
         elif dns.parent_zone_name is not None:
@@ -448,20 +464,6 @@ class DnsZone(Construct):
             comment=f"Delegates {self.zone_name} ({self.node.path})",
         )
         self.delegated_by = "parent zone"
-
-    def _parent_of(self, parent_zone: Any) -> tuple[route53.IHostedZone, str | None]:
-        if isinstance(parent_zone, DnsZone):
-            return parent_zone.zone, parent_zone.zone_name
-        if not hasattr(parent_zone, "node") or not hasattr(parent_zone, "hosted_zone_id"):
-            raise ConfigurationError(
-                "parent_zone", type(parent_zone).__name__, "a DnsZone or a route53.IHostedZone of this account",
-                fix="pass the parent's DnsZone (or its .zone)", source=self.node.path,
-            )
-        try:
-            name = parent_zone.zone_name
-        except (jsii.errors.JSIIError, RuntimeError):  # HostedZone.from_hosted_zone_id knows no name
-            name = None
-        return parent_zone, (None if name is None or cdk.Token.is_unresolved(name) else name.rstrip("."))
 
     def _check_parent(self, parameter: str, parent_name: str | None) -> None:
         if parent_name is not None and self.zone_name.endswith("." + parent_name):
@@ -797,18 +799,7 @@ class Certificates(Construct):
     def _zone(self, zone: Any) -> tuple[route53.IHostedZone | None, str | None]:
         if zone is None:
             return None, None
-        if isinstance(zone, DnsZone):
-            return zone.zone, zone.zone_name
-        if not hasattr(zone, "node") or not hasattr(zone, "hosted_zone_id"):
-            raise ConfigurationError(
-                "zone", type(zone).__name__, "a DnsZone or a route53.IHostedZone",
-                fix="pass the DnsZone (or its .zone)", source=self.node.path,
-            )
-        try:
-            name = zone.zone_name
-        except (jsii.errors.JSIIError, RuntimeError):  # HostedZone.from_hosted_zone_id knows no name
-            return zone, None
-        return zone, (None if cdk.Token.is_unresolved(name) else name.rstrip("."))
+        return _zone_and_name(zone, "zone", "a DnsZone or a route53.IHostedZone", fix="pass the DnsZone (or its .zone)", source=self.node.path)
 
     def _check_name(self, parameter: str, name: Any, zone_name: str | None, allow_wildcard: bool) -> None:
         bare = name[2:] if isinstance(name, str) and name.startswith("*.") else name

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import ClassVar, Union
 
 import aws_cdk as cdk
 import jsii
@@ -108,8 +108,24 @@ def is_acknowledged(root: IConstruct, path: str | None, rule_id: str) -> bool:
     return False
 
 
+class LibraryPlugin:
+    """What the library's CDK validation plugins share: their name in the report and the library's version."""
+
+    plugin_name: ClassVar[str] = ""
+
+    @property
+    def name(self) -> str:
+        return self.plugin_name
+
+    @property
+    def version(self) -> str:
+        from .. import __version__
+
+        return __version__
+
+
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class DeployReadinessChecks:
+class DeployReadinessChecks(LibraryPlugin):
     """CDK validation plugin: fails synthesis on any unacknowledged deploy-readiness violation.
 
     Parameters
@@ -118,18 +134,10 @@ class DeployReadinessChecks:
         The rules to evaluate. Default: :data:`RULES`.
     """
 
+    plugin_name = PLUGIN_NAME
+
     def __init__(self, *, rules: Sequence[Rule] = RULES) -> None:
         self._rules = tuple(rules)
-
-    @property
-    def name(self) -> str:
-        return PLUGIN_NAME
-
-    @property
-    def version(self) -> str:
-        from .. import __version__
-
-        return __version__
 
     @property
     def rule_ids(self) -> list[str]:

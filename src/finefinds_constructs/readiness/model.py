@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Resource", "Stack", "Templates", "Violation", "references"]
+__all__ = ["Resource", "Stack", "Templates", "Violation", "crowded", "references"]
 
 #: Template metadata key aws-cdk-lib writes with each resource's construct path.
 PATH_METADATA = "aws:cdk:path"
@@ -270,6 +270,19 @@ class Templates:
                 return True
             todo.extend(nexts)
         return False
+
+
+def crowded(placed: Mapping[Any, list[Resource]]) -> Iterator[tuple[Any, Resource, str]]:
+    """(place, resource, the others there) for every resource that shares its place with another.
+
+    For the account singletons: group resources by where they land (account, region, ...), and
+    each of a group of two or more is a violation naming the rest.
+    """
+    for place, resources in placed.items():
+        if len(resources) < 2:
+            continue
+        for resource in resources:
+            yield place, resource, ", ".join(str(r) for r in resources if r is not resource)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import Rule
-from ..model import Resource, Templates
+from ..model import Resource, Templates, crowded
 
 MONITOR = "AWS::CE::AnomalyMonitor"
 
@@ -21,13 +21,9 @@ def _check(templates: Templates) -> Iterator[tuple]:
         # Cost Explorer is global: the account is what counts, not the region.
         account = ("account", monitor.stack.account) if monitor.stack.account else ("template", monitor.stack.name)
         placed.setdefault((*account, dimension), []).append(monitor)
-    for (scope, where, dimension), monitors in placed.items():
-        if len(monitors) < 2:
-            continue
+    for (scope, where, dimension), monitor, others in crowded(placed):
         place = f"account {where}" if scope == "account" else f"the one account of stack {where}"
-        for monitor in monitors:
-            others = ", ".join(str(m) for m in monitors if m is not monitor)
-            yield monitor, f"a second DIMENSIONAL {dimension} monitor in {place} (also {others})"
+        yield monitor, f"a second DIMENSIONAL {dimension} monitor in {place} (also {others})"
 
 
 RULE = Rule(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import Rule
-from ..model import Resource, Stack, Templates
+from ..model import Resource, Stack, Templates, crowded
 
 RECORDER = "AWS::Config::ConfigurationRecorder"
 CHANNEL = "AWS::Config::DeliveryChannel"
@@ -24,13 +24,9 @@ def _check(templates: Templates) -> Iterator[tuple]:
         placed: dict[tuple[str, ...], list[Resource]] = {}
         for resource in templates.resources(resource_type):
             placed.setdefault(_place(resource.stack), []).append(resource)
-        for place, resources in placed.items():
-            if len(resources) < 2:
-                continue
+        for place, resource, others in crowded(placed):
             where = f"{place[1]}/{place[2]}" if place[0] == "environment" else f"the one environment of stack {place[1]}"
-            for resource in resources:
-                others = ", ".join(str(r) for r in resources if r is not resource)
-                yield resource, f"a second {kind} in {where} (also {others})"
+            yield resource, f"a second {kind} in {where} (also {others})"
 
 
 RULE = Rule(
