@@ -119,11 +119,13 @@ class ControlTowerChecks(LibraryPlugin):
                 path = paths.get((template, resource.resource_logical_id))
                 if root is not None and is_acknowledged(root, path, f"{PLUGIN_NAME}::{control}"):
                     continue
+                # cfn-guard reports some checks without a logical id or location; CDK's report needs
+                # strings, so those are passed on as the template's (a None would fail to serialize).
                 kept.append(
                     cdk.PolicyViolatingResource(
-                        locations=list(resource.locations),
-                        resource_logical_id=resource.resource_logical_id,
-                        template_path=resource.template_path,
+                        locations=list(resource.locations or ["Resources"]),
+                        resource_logical_id=resource.resource_logical_id or "",
+                        template_path=resource.template_path or "",
                         construct_path=path,
                     )
                 )
@@ -131,8 +133,8 @@ class ControlTowerChecks(LibraryPlugin):
                 violations.append(
                     cdk.PolicyViolation(
                         rule_name=control,
-                        description=f"{violation.description} (rule {violation.rule_name})",
-                        fix=violation.fix,
+                        description=f"{violation.description or control} (rule {violation.rule_name})",
+                        fix=violation.fix or "N/A",
                         severity=violation.severity or "error",
                         violating_resources=kept,
                         rule_metadata={"DocumentationUrl": "https://docs.aws.amazon.com/controltower/latest/controlreference/proactive-controls.html"},
