@@ -10,8 +10,8 @@ the same Guard rules as a CDK validation plugin; :class:`ControlTowerChecks` run
   ``ControlTower::CT.S3.PR.9``) and a reason, in :data:`finefinds_constructs.compliance.REGISTRY`.
   A construct applies its own entries (some only in the profile configuration that explains
   them), so nothing the library acknowledges covers a resource a team adds;
-* **speed**: only the rules that report on a resource type the app contains are run (each rule
-  file names its types); the rest could not fail.
+* **speed**: each template is checked only against the rules that report on a resource type it
+  contains (each rule file names its types); the rest could not fail there.
 """
 
 from __future__ import annotations
@@ -59,6 +59,18 @@ def bundled_rules() -> dict[str, frozenset[str]]:
     return rules
 
 
+@jsii.implements(cdk.IPolicyValidationContextBeta1)
+class _TemplatesOnly:
+    """A validation context of some of the app's templates (all cfn-guard's plugin reads)."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._paths = list(paths)
+
+    @property
+    def template_paths(self) -> list[str]:
+        return self._paths
+
+
 @jsii.implements(cdk.IPolicyValidationPlugin)
 class ControlTowerChecks(LibraryPlugin):
     """CDK validation plugin: the Control Tower proactive controls, minus acknowledged exceptions.
@@ -101,17 +113,25 @@ class ControlTowerChecks(LibraryPlugin):
             for stack in templates.stacks
             for r in templates.in_stack(stack)
         }
-        disabled = sorted(set(self._disabled) | set(self._unused(r.type for r in templates.resources())))
-        if len(disabled) == len(bundled_rules()):
-            return cdk.PolicyValidationPluginReport(success=True, violations=[])
-        report = CfnGuardValidator(disabled_rules=disabled).validate(context)
+        # One cfn-guard run per set of templates that need the same rules: most templates hold a
+        # few resource types, so each is checked only against the rules that report on them.
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for stack in templates.stacks:
+            disabled = tuple(sorted(set(self._disabled) | set(self._unused(r.type for r in templates.in_stack(stack)))))
+            if len(disabled) < len(bundled_rules()) and stack.template_path:
+                groups.setdefault(disabled, []).append(stack.template_path)
+        found = [
+            violation
+            for disabled, group in groups.items()
+            for violation in CfnGuardValidator(disabled_rules=list(disabled)).validate(_TemplatesOnly(group)).violations
+        ]
         root = getattr(context, "app_construct", None)
         if root is not None:
             from .compliance import apply_late_acknowledgements
 
             apply_late_acknowledgements(root)
         violations = []
-        for violation in report.violations:
+        for violation in found:
             control = control_of(violation.description) or violation.rule_name
             kept = []
             for resource in violation.violating_resources:
