@@ -11,7 +11,8 @@ from .auth_pool import AuthPool
 from .backup_plan import BackupPlan
 from .cdn_bucket import CdnBucket
 from .cost_guard import CostGuard
-from .dns import Certificates, DnsZone
+from .certificates import Certificates
+from .dns import DnsZone
 from .email_sender import EmailSender
 from .environment_stack import EnvironmentStack
 from .errors import ConfigurationError

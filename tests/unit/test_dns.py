@@ -14,7 +14,8 @@ from aws_cdk.assertions import Template
 
 import support
 from finefinds_constructs import ConfigurationError, EnvironmentStack, compliance, profiles
-from finefinds_constructs.dns import GLOBAL_REGION, Certificates, DnsZone
+from finefinds_constructs.certificates import Certificates
+from finefinds_constructs.dns import GLOBAL_REGION, DnsZone
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = Path(__file__).with_name("logical_ids_dns.json")

@@ -14,7 +14,8 @@ from aws_cdk import aws_route53 as route53
 import support
 from finefinds_constructs import EnvironmentStack, compliance, profiles, readiness
 from finefinds_constructs.backup_plan import BackupPlan
-from finefinds_constructs.dns import Certificates, DnsZone
+from finefinds_constructs.certificates import Certificates
+from finefinds_constructs.dns import DnsZone
 from finefinds_constructs.readiness import Templates
 
 ACCOUNT = support.TEST_ACCOUNT
