@@ -314,15 +314,6 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "without manual steps; a load balancer holds no data and is recreated by a deploy.",
         "ELB.6",
     ),
-    Acknowledgement(
-        "ControlTower::CT.RDS.PR.3",
-        "AuroraCluster[no-deletion-protection]",
-        "Cluster/Resource",
-        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
-        "retains data (staging, production). Disposable profiles (development, qa, sandbox) must tear down "
-        "without manual steps, and their clusters hold only test data.",
-        "RDS.7",
-    ),
     *(
         Acknowledgement(
             rule,
@@ -361,6 +352,15 @@ REGISTRY: tuple[Acknowledgement, ...] = (
     # ---------------------------------------------------------------- WafProtection
     # ---------------------------------------------------------------- AlarmSet
     # ---------------------------------------------------------------- AuroraCluster
+    Acknowledgement(
+        "ControlTower::CT.RDS.PR.3",
+        "AuroraCluster[no-deletion-protection]",
+        "Cluster/Resource",
+        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
+        "retains data (staging, production). Disposable profiles (development, qa, sandbox) must tear down "
+        "without manual steps, and their clusters hold only test data.",
+        "RDS.7",
+    ),
     Acknowledgement(
         "AwsSolutions-RDS10",
         "AuroraCluster",
