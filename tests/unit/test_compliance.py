@@ -147,3 +147,20 @@ def test_the_gate_fails_on_warnings_too():
         assert [(f.severity, f.rule) for f in compliance.read_findings(outdir)] == [("warning", "AwsSolutions-VPC3")]
     finally:
         shutil.rmtree(outdir, ignore_errors=True)
+
+
+def test_profile_explained_exceptions_apply_only_where_the_profile_explains_them():
+    """Control Tower's one-year log retention is acknowledged where the profile keeps logs shorter, not in production."""
+    app = cdk.App()
+
+    def acknowledged(preset: str) -> set[str]:
+        profile = support.profile_for_tests(preset)
+        vpc = SecureVpc(EnvironmentStack(app, f"Net-{preset}", profile=profile), "Network", profile=profile)
+        found: set[str] = set()
+        for m in vpc.flow_log_group.node.metadata:
+            if m.type == ACK_KEY:
+                found.update(m.data)
+        return found
+
+    assert "ControlTower::CT.CLOUDWATCH.PR.2" in acknowledged("development")  # 14 days
+    assert "ControlTower::CT.CLOUDWATCH.PR.2" not in acknowledged("production")  # 365 days
