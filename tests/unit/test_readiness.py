@@ -343,3 +343,40 @@ def test_a_cache_asking_for_failover_it_cannot_have_is_a_violation(properties, e
 def test_a_cache_with_consistent_failover_settings_is_not(properties):
     template = {"S": {"Resources": {"Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": properties}}}}
     assert violations("CacheFailoverNeedsReplica", template) == []
+
+
+# --------------------------------------------------------------------------------- RotatedOriginSecret
+def _distribution_with_secret_header(rotated: bool) -> dict:
+    resources = {
+        "Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {}},
+        "Cdn": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {
+                "DistributionConfig": {
+                    "Origins": [
+                        {
+                            "Id": "Api",
+                            "OriginCustomHeaders": [
+                                {
+                                    "HeaderName": "X-Origin-Verify",
+                                    "HeaderValue": {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "Secret"}, ":SecretString}}"]]},
+                                }
+                            ],
+                        }
+                    ]
+                }
+            },
+        },
+    }
+    if rotated:
+        resources["Rotation"] = {"Type": "AWS::SecretsManager::RotationSchedule", "Properties": {"SecretId": {"Ref": "Secret"}}}
+    return {"Edge": {"Resources": resources}}
+
+
+def test_an_origin_header_from_a_rotated_secret_is_a_violation():
+    (violation,) = violations("RotatedOriginSecret", _distribution_with_secret_header(rotated=True))
+    assert violation.where == "Edge/Cdn" and violation.message == "origin header X-Origin-Verify is the rotated secret Edge/Secret"
+
+
+def test_an_origin_header_from_a_secret_changed_only_by_deploys_is_not():
+    assert violations("RotatedOriginSecret", _distribution_with_secret_header(rotated=False)) == []
