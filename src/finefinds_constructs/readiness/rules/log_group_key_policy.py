@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 from .. import Rule
-from ..model import Resource, Templates
+from ..model import Templates
+from ._keys import admits_service
 
 _USES = ("kms:*", "kms:Encrypt*", "kms:Encrypt", "kms:GenerateDataKey*", "kms:GenerateDataKey")
-
-
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _admits_logs(key: Resource) -> bool:
-    statements = _as_list(key.get("KeyPolicy", "Statement", default=[]) or [])
-    for statement in statements:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        service = json.dumps((statement.get("Principal") or {}).get("Service") if isinstance(statement.get("Principal"), dict) else None)
-        actions = {a for a in _as_list(statement.get("Action", [])) if isinstance(a, str)}
-        if "logs." in service and "amazonaws.com" in service and actions & set(_USES):
-            return True
-    return False
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
     for group in templates.resources("AWS::Logs::LogGroup"):
         key = templates.target(group, group.get("KmsKeyId"))
-        if key is not None and key.type == "AWS::KMS::Key" and not _admits_logs(key):
+        if key is not None and key.type == "AWS::KMS::Key" and not admits_service(key, ("logs.", "amazonaws.com"), _USES):
             yield group, f"encrypted with {key}, whose key policy does not admit the CloudWatch Logs service principal"
 
 

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from .. import Rule
-from ..model import Resource, Templates
-from ._notifications import TOPIC, publishers, topic_of
+from ..model import Templates
+from ._keys import admits_service
+from ._notifications import publishers, topic_of
 
-def _admits(key: Resource, service: str) -> bool:
-    statements = key.get("KeyPolicy", "Statement", default=[]) or []
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal")
-        services = json.dumps(principal.get("Service") if isinstance(principal, dict) else None)
-        actions = statement.get("Action", [])
-        actions = {a for a in (actions if isinstance(actions, list) else [actions]) if isinstance(a, str)}
-        if service in services and actions & {"kms:*", "kms:GenerateDataKey*", "kms:GenerateDataKey"}:
-            return True
-    return False
+#: What publishing to an encrypted topic needs of its key.
+_PUBLISH = ("kms:*", "kms:GenerateDataKey*", "kms:GenerateDataKey")
 
 
 def _check(templates: Templates) -> Iterator[tuple]:
@@ -37,7 +27,7 @@ def _check(templates: Templates) -> Iterator[tuple]:
             yield topic, f"{service} publishes to it ({source}) and it is encrypted with the AWS managed key alias/aws/sns"
             continue
         key = templates.target(topic, key_id)
-        if key is not None and key.type == "AWS::KMS::Key" and not _admits(key, service):
+        if key is not None and key.type == "AWS::KMS::Key" and not admits_service(key, (service,), _PUBLISH):
             yield topic, f"{service} publishes to it ({source}) and its key {key} does not admit {service}"
 
 
