@@ -173,9 +173,7 @@ class Templates:
     def resources(self, *types: str) -> Iterator[Resource]:
         """Every resource (of the given types, when any are given)."""
         for stack in self.stacks:
-            for logical_id, body in (stack.template.get("Resources") or {}).items():
-                if not types or body.get("Type") in types:
-                    yield Resource(stack, logical_id, body)
+            yield from self.in_stack(stack, *types)
 
     def in_stack(self, stack: Stack, *types: str) -> Iterator[Resource]:
         """The resources of one stack (of the given types, when any are given)."""
