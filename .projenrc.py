@@ -18,6 +18,8 @@ DEPS = [
     "cdklabs.cdk-validator-cfnguard>=0.0.62,<0.1",
     # tomllib is in the standard library from 3.11; 3.10 reads settings files with tomli.
     'tomli>=2.0; python_version < "3.11"',
+    # The IANA time zones profiles are checked against, where the system has none (Windows, slim images).
+    "tzdata>=2024.1",
 ]
 
 DEV_DEPS = [

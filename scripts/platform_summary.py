@@ -5,8 +5,10 @@ Run through ``python3 scripts/dev.py synth`` (the README's first command), which
 pinned CLI and the virtual environment. Every example app with environments (``examples/*/env``:
 the reference platform, the marketing site) is synthesized for every environment; the summary
 gives, per environment: its stacks, resource count, CloudWatch alarms, whether a WAF is attached,
-and the compliance status (cdk-nag findings from the cloud assembly's validation report). Exits
-non-zero when synthesis fails or any environment is missing or has a finding.
+and the compliance status: the findings from the cloud assembly's validation report and, from the
+gate's own summary (``compliance.read_summary``), which checks ran on the environment's stacks, so
+an environment the gate never checked does not pass for a clean one. Exits non-zero when
+synthesis fails or any environment is missing, unchecked or has a finding.
 
 Options: ``--app NAME`` one example app (default: all; ``platform`` when ``--outdir`` is given);
 ``--env NAME`` one environment; ``--outdir DIR`` the assembly folder (one app only).
@@ -84,12 +86,16 @@ def summarise(outdir: Path, expected: list[str]) -> tuple[list[dict], bool]:
                     env = parts[1].lower() if len(parts) > 2 else "?"
                     findings_by_env[env].append(f"{violation['ruleName']} at {where.get('constructPath')}")
 
+    runs, not_run = gate_runs(outdir)
     rows, ok = [], True
     for env in expected:
         stacks = stacks_by_env.get(env, [])
         resources = [r for _, t in stacks for r in t.get("Resources", {}).values()]
         findings = findings_by_env.get(env, [])
-        passed = bool(stacks) and not findings
+        # The checks that covered every stack of the environment (an app-wide gate covers all).
+        checks = [run for run in runs if stacks and all(run.covers(name) for name, _ in stacks)]
+        failed_checks = [run.plugin for run in checks if run.error]
+        passed = bool(stacks) and not findings and bool(checks) and not failed_checks
         ok &= passed
         rows.append(
             {
@@ -99,10 +105,41 @@ def summarise(outdir: Path, expected: list[str]) -> tuple[list[dict], bool]:
                 "alarms": sum(r["Type"] == "AWS::CloudWatch::Alarm" for r in resources),
                 "waf": any(r["Type"] == "AWS::WAFv2::WebACL" for r in resources),
                 "findings": findings,
+                "checks": [run.plugin for run in checks],
+                "failed_checks": failed_checks,
+                "not_run": not_run,
                 "passed": passed,
             }
         )
     return rows, ok
+
+
+def gate_runs(outdir: Path) -> tuple[list, str]:
+    """The compliance gate's runs recorded in the assembly, or none and why."""
+    from finefinds_constructs import compliance
+
+    try:
+        return list(compliance.read_summary(outdir).plugins), ""
+    except compliance.GateNotRun as error:
+        return [], str(error)
+
+
+def compliance_status(row: dict) -> str:
+    """``pass (0 findings, 4 packs, DeployReadiness, ControlTower)`` from the checks that ran, else why not."""
+    from finefinds_constructs import compliance
+
+    if not row["stacks"]:
+        return "FAIL (not synthesized)"
+    if row["findings"]:
+        return f"FAIL ({len(row['findings'])} findings)"
+    if row["failed_checks"]:
+        return f"FAIL ({', '.join(row['failed_checks'])} failed)"
+    if not row["checks"]:
+        return "FAIL (compliance gate not run)"
+    packs = [name for name in row["checks"] if name in compliance.PACKS]
+    others = [name for name in dict.fromkeys(row["checks"]) if name not in compliance.PACKS]
+    ran = [f"{len(set(packs))} pack{'' if len(set(packs)) == 1 else 's'}"] if packs else []
+    return f"pass (0 findings, {', '.join(ran + others)})"
 
 
 def print_table(rows: list[dict]) -> None:
@@ -110,9 +147,7 @@ def print_table(rows: list[dict]) -> None:
     print(header)
     print("-" * len(header) + "-" * 24)
     for row in rows:
-        status = "pass (0 findings, 4 packs)" if row["passed"] else (
-            f"FAIL ({len(row['findings'])} findings)" if row["stacks"] else "FAIL (not synthesized)"
-        )
+        status = compliance_status(row)
         print(
             f"{row['environment']:<13}{len(row['stacks']):>7}{row['resources']:>11}{row['alarms']:>8}"
             f"{'on' if row['waf'] else 'off':>6}  {status}"
@@ -121,6 +156,8 @@ def print_table(rows: list[dict]) -> None:
             print(f"{'':<13}  · {stack}")
         for finding in row["findings"][:20]:
             print(f"{'':<13}  ! {finding}")
+        if row["stacks"] and not row["checks"] and row["not_run"]:
+            print(f"{'':<13}  ! {row['not_run']}")
 
 
 def environments_of(app_dir: Path, env_name: str | None) -> list[str] | None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import html
 import inspect
+import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
+from constructs import Construct
 
 import background
 import finefinds_constructs
@@ -66,6 +69,72 @@ def test_public_callables_document_every_defaulted_parameter(name):
         section = re.search(rf"^{param.name} : .*?(?=^\S|\Z)", doc, re.S | re.M)
         assert section, f"{name}: parameter {param.name} is not documented"
         assert "Default:" in section.group(0), f"{name}: parameter {param.name} has no Default: line"
+
+#: Every construct class of the public API (jsii classes: their metaclass's ``__call__`` takes
+#: ``(*args, **kwargs)``, which is what inspect and Sphinx used to report for them).
+CONSTRUCT_CLASSES = {
+    f"finefinds_constructs.{name}": obj
+    for name in finefinds_constructs.__all__
+    if inspect.isclass(obj := getattr(finefinds_constructs, name)) and issubclass(obj, Construct)
+}
+CONSTRUCT_CLASSES["finefinds_constructs.building_blocks.ManagedPolicyRole"] = finefinds_constructs.building_blocks.ManagedPolicyRole
+
+
+def rendered_class_signatures(site: Path) -> dict[str, set[str]]:
+    """Every class signature on the site (API reference and construct pages): name -> its parameter lists."""
+    found: dict[str, set[str]] = {}
+    for page in site.rglob("*.html"):
+        for header in re.findall(r'<dt class="sig sig-object py"[^>]*>(.*?)</dt>', page.read_text(), re.S):
+            text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", header)).split()).rstrip("¶")
+            if match := re.fullmatch(r"class ([\w.]+)(\(.*\))", text):
+                found.setdefault(match.group(1), set()).add(match.group(2))
+    return found
+
+
+@pytest.mark.slow
+def test_construct_signatures_show_their_keyword_parameters(docs_site):
+    signatures = rendered_class_signatures(docs_site)
+    assert signatures["finefinds_constructs.SecureVpc"] == {
+        "(scope, id, *, profile, max_azs=None, cidr=None, nat_gateways=None, interface_endpoints=None, vpc_props=None)"
+    }
+    assert signatures["finefinds_constructs.AlarmSet"] == {"(scope, id, *, profile, topic=None, dashboard_name=None)"}
+    for name in CONSTRUCT_CLASSES:
+        assert name in signatures, f"{name} is not documented"
+        for params in signatures[name]:
+            assert "*args" not in params, f"{name}{params}"
+            assert params.startswith("(scope, id, *, "), f"{name}{params}: keyword-only parameters not shown"
+            if not name.endswith("ManagedPolicyRole"):
+                assert ", *, profile" in params, f"{name}{params}"
+    # The metaclass's annotations (``*args: Any`` -> ``M``) no longer leak into the descriptions.
+    api = (docs_site / "api.html").read_text()
+    for name in CONSTRUCT_CLASSES:
+        body = re.search(rf'id="{re.escape(name)}">.*?(?=<dt class="sig|\Z)', api, re.S).group(0)
+        assert "<strong>args</strong>" not in body and "Return type" not in body, name
+
+
+def test_construct_classes_report_their_constructor_signature():
+    """``inspect.signature`` (help(), IDEs, autodoc) reads ``__init__``, not jsii's ``JSIIMeta.__call__``."""
+    params = inspect.signature(finefinds_constructs.SecureVpc).parameters
+    assert list(params)[:3] == ["scope", "id", "profile"]
+    assert params["profile"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["cidr"].kind is inspect.Parameter.KEYWORD_ONLY and params["cidr"].default is None
+    for name, cls in CONSTRUCT_CLASSES.items():
+        kinds = {p.kind for p in inspect.signature(cls).parameters.values()}
+        assert inspect.Parameter.VAR_POSITIONAL not in kinds, name
+        assert inspect.Parameter.KEYWORD_ONLY in kinds, name
+
+    class TeamVpc(finefinds_constructs.SecureVpc):
+        def __init__(self, scope, id, *, team: str) -> None: ...
+
+    class PlainVpc(finefinds_constructs.SecureVpc):
+        pass
+
+    # A subclass reports its own constructor, or the inherited one.
+    assert str(inspect.signature(TeamVpc)) == "(scope, id, *, team: 'str')"
+    assert "nat_gateways" in inspect.signature(PlainVpc).parameters
+    # The library's classes only: jsii's own keep their metaclass signature.
+    assert "args" in inspect.signature(Construct).parameters
+
 
 
 @pytest.mark.slow
@@ -152,14 +221,13 @@ def test_python_code_blocks_run(where, source):
     app = cdk.App(context=support.RECOMMENDED_CONTEXT)
     stack = finefinds_constructs.EnvironmentStack(app, "Docs", profile=profile)
     # What a snippet may assume exists already (in its own VPC, so the snippet can make "Network").
-    database = finefinds_constructs.AuroraCluster(
-        stack, "Database", profile=profile,
-        vpc=finefinds_constructs.SecureVpc(stack, "DataNetwork", profile=profile, cidr="10.60.0.0/16").vpc,
-    )
+    data_vpc = finefinds_constructs.SecureVpc(stack, "DataNetwork", profile=profile, cidr="10.60.0.0/16").vpc
+    database = finefinds_constructs.AuroraCluster(stack, "Database", profile=profile, vpc=data_vpc)
+    cache = finefinds_constructs.RedisCache(stack, "Cache", profile=profile, vpc=data_vpc)
     namespace = {
         **{name: getattr(finefinds_constructs, name) for name in finefinds_constructs.__all__},
         "cdk": cdk, "ec2": ec2, "ecs": ecs, "acm": acm,
-        "app": app, "profile": profile, "database": database,
+        "app": app, "profile": profile, "database": database, "cache": cache,
         "stack": stack,
         "certificate_arn": f"arn:aws:acm:{profile.region}:{support.TEST_ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555",
     }
@@ -178,3 +246,80 @@ def test_the_profiles_page_quotes_the_real_error(tmp_path):
         finefinds_constructs.EnvironmentProfile.from_file(settings)
     actual = str(error.value).replace(str(tmp_path) + "/", "")
     assert " ".join(quoted.split()) == actual
+
+
+# ---------------------------------------------------------------------------------------------
+# Behaviour the README and the guide state, checked where no construct test covers it
+# ---------------------------------------------------------------------------------------------
+SNAPSHOTS = ROOT / "tests" / "integration" / "__snapshots__" / "test_snapshots"
+
+
+def snapshot_stacks(environment: str) -> set[str]:
+    """The platform's stacks of one environment, by concern (``Network``, ``EdgeMonitoring``, ...)."""
+    paths = SNAPSHOTS.glob(f"*[[]{environment}-*].json")
+    return {re.fullmatch(rf"test_template_snapshot\[{environment}-(\w+)\]\.json", p.name).group(1) for p in paths}
+
+
+def test_platform_diagrams_draw_every_stack_of_the_platform():
+    """docs/platform.rst draws each environment's stacks: none of the synthesized ones may be missing."""
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    try:
+        import finefinds_docs
+    finally:
+        sys.path.remove(str(ROOT / "docs" / "_ext"))
+    assert snapshot_stacks("production") == {
+        "Network", "Data", "Application", "Edge", "EdgeMonitoring", "Dns", "Identity", "Email",
+        "Monitoring", "Cost", "Audit", "Backup", "BackupDr",
+    }
+    for environment in ("production", "staging", "qa", "sandbox", "development"):
+        boxes, _ = finefinds_docs.platform_graph(environment)
+        assert set(boxes) == snapshot_stacks(environment), environment
+        assert ">EdgeMonitoring (us-east-1)</text>" in finefinds_docs.platform_svg(environment)
+
+
+ORGANISATION_TAGS = {"Environment", "Project", "Owner", "CostCenter", "ManagedBy"}
+
+
+def test_every_tagged_platform_resource_carries_the_organisation_tags():
+    """README: every construct applies Environment, Project, Owner, CostCenter and ManagedBy."""
+    checked = 0
+    for path in SNAPSHOTS.glob("*.json"):
+        environment = re.search(r"\[(\w+)-", path.name).group(1)
+        for logical_id, resource in json.loads(path.read_text()).get("Resources", {}).items():
+            tags = resource.get("Properties", {}).get("Tags")
+            if tags is None:
+                # Only CDK's singleton custom-resource providers (raw CfnResources, not taggable by
+                # Tags.of) go without: every role and function of the library's own carries them.
+                if resource["Type"] in {"AWS::IAM::Role", "AWS::Lambda::Function"}:
+                    assert "CustomResourceProvider" in resource["Metadata"]["aws:cdk:path"], f"{path.name}: {logical_id}"
+                continue
+            values = {t["Key"]: t["Value"] for t in tags} if isinstance(tags, list) else dict(tags)
+            assert ORGANISATION_TAGS <= set(values), f"{path.name}: {logical_id} lacks {ORGANISATION_TAGS - set(values)}"
+            assert values["Environment"] == environment and values["Project"] == "FineFinds", f"{path.name}: {logical_id}"
+            checked += 1
+    assert checked > 500  # the platform's taggable resources, all five environments
+
+
+#: The presets' names: a construct comparing a profile's name with one would behave by name, not by settings.
+PRESET_NAMES = {"development", "qa", "sandbox", "staging", "production"}
+
+
+def test_constructs_never_branch_on_an_environments_name():
+    """docs/index.rst: constructs read the profile's settings, never ``profile.name`` (a label only)."""
+    import ast
+
+    branches = []
+    for path in sorted((ROOT / "src" / "finefinds_constructs").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Compare):
+                continue
+            operands = [node.left, *node.comparators]
+            names_a_preset = any(
+                isinstance(o, ast.Constant) and o.value in PRESET_NAMES
+                or isinstance(o, (ast.Tuple, ast.List, ast.Set)) and any(isinstance(e, ast.Constant) and e.value in PRESET_NAMES for e in o.elts)
+                for o in operands
+            )
+            reads_profile_name = any(isinstance(o, ast.Attribute) and o.attr == "name" and "profile" in ast.unparse(o.value) for o in operands)
+            if names_a_preset or reads_profile_name:
+                branches.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert branches == []

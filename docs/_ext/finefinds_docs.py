@@ -131,13 +131,17 @@ class ReadinessRules(Directive):
 # ----------------------------------------------------------------------------------------------
 
 SNAPSHOTS = Path(__file__).resolve().parents[2] / "tests" / "integration" / "__snapshots__" / "test_snapshots"
-CONCERNS = ("Network", "Data", "Application", "Edge", "Dns", "Identity", "Monitoring", "Cost", "Audit", "Backup", "BackupDr")
+CONCERNS = (
+    "Network", "Data", "Application", "Edge", "Dns", "Identity", "Monitoring", "Cost", "Audit", "Backup",
+    "Email", "EdgeMonitoring", "BackupDr",
+)
 #: Where each stack's box goes: (column, row).
 LAYOUT = {
     "Network": (0, 0), "Data": (1, 0), "Application": (2, 0), "Edge": (3, 0), "Dns": (4, 0),
-    "Identity": (0, 1), "Monitoring": (1, 1), "Cost": (2, 1), "Audit": (3, 1), "Backup": (4, 1), "BackupDr": (4, 2),
+    "Identity": (0, 1), "Monitoring": (1, 1), "Cost": (2, 1), "Audit": (3, 1), "Backup": (4, 1),
+    "Email": (0, 2), "EdgeMonitoring": (3, 2), "BackupDr": (4, 2),
 }
-REGIONS = {"Edge": "us-east-1", "Dns": "us-east-1", "BackupDr": "DR region"}
+REGIONS = {"Edge": "us-east-1", "Dns": "us-east-1", "EdgeMonitoring": "us-east-1", "BackupDr": "DR region"}
 
 #: Resource types worth showing in a diagram box, with their label.
 KEY_RESOURCES = {

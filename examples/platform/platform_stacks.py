@@ -15,8 +15,6 @@ import dataclasses
 import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.aws_config import CfnConfigurationRecorder
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from finefinds_constructs import (
@@ -87,13 +85,6 @@ class ApplicationStack(EnvironmentStack):
         certificate = (
             Certificates(self, "Certificate", profile=profile, zone=dns.zone).certificate if dns else None
         )
-        # The cache's secret and key, imported by reference: grants then land in this
-        # stack's role policy instead of the data stack's key policy (which would make the data
-        # stack depend on this one, a cycle). The task signs in to the database as the
-        # application's own user with an IAM token (rds-db:connect, granted below): no database
-        # password is injected, so none can go stale when a secret rotates.
-        database = data.database
-        cache_token = secretsmanager.Secret.from_secret_complete_arn(self, "CacheAuthToken", data.cache.auth_token.secret_arn)
         self.service = FargateWebService(
             self,
             "Web",
@@ -104,23 +95,16 @@ class ApplicationStack(EnvironmentStack):
             user=PLACEHOLDER_USER,
             certificate=certificate,
             writable_paths=("/tmp", "/var/cache/nginx", "/var/run"),
-            environment={
-                "REDIS_HOST": data.cache.endpoint_address,
-                "REDIS_PORT": str(data.cache.port),
-                "REDIS_TLS": "true",
-                # DATABASE_HOST/PORT/NAME/USER and DATABASE_AUTH=iam; the host is the proxy's
-                # endpoint where there is a proxy.
-                **database.connection_environment(),
-            },
-            secrets={"REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(cache_token)},
             # The default: an internal ALB that the edge stack's VPC origin reaches; no shared
             # secret to rotate across the two stacks.
             cloudfront_access="vpc-origin",
         )
-        kms.Key.from_key_arn(self, "CacheKey", data.cache.key.key_arn).grant_decrypt(self.service.execution_role)
-        database.allow_from(self.service.service)
-        database.grant_connect(self.service.task_role)
-        data.cache.allow_from(self.service.service)
+        # Security-group rules, grants and variables for both: DATABASE_HOST/PORT/NAME/USER and
+        # DATABASE_AUTH=iam (the task signs in as the application's own user with an IAM token, so
+        # no password can go stale when a secret rotates; the host is the proxy's where there is
+        # one); REDIS_HOST/PORT/TLS and the secret REDIS_AUTH_TOKEN. The grants land in this
+        # stack, so the data stack does not depend on it.
+        self.service.connect(data.database, data.cache)
         self.waf: WafProtection | None = None
         if WafProtection.enabled_for(profile):
             # Behind CloudFront every request comes from CloudFront's addresses: the edge stack's
@@ -218,8 +202,8 @@ class EdgeStack(EnvironmentStack):
             spa=True,
         )
         # A VPC origin (created here, in the distribution's stack; CloudFront's API is global) to
-        # the application region's internal ALB.
-        self.cdn.add_api_origin(application.service.load_balancer)
+        # the application region's internal ALB: the service says how it is reached.
+        self.cdn.add_api_origin(application.service)
         if dns:
             # The site's name: A/AAAA aliases to the distribution (placed in this stack).
             dns.zone.add_cdn_alias(self.cdn)

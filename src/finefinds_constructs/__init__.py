@@ -3,8 +3,11 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
+from constructs import Construct
+
 from . import building_blocks, compliance, profiles
-from .alarm_set import AlarmSet
+from ._internal.jsii import show_init_signatures
+from .alarm_set import AlarmSet, AlarmSpec
 from .audit_trail import AuditTrail
 from .aurora_cluster import AuroraCluster
 from .auth_pool import AuthPool
@@ -27,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AlarmSet",
+    "AlarmSpec",
     "AuditTrail",
     "AuroraCluster",
     "AuthPool",
@@ -48,3 +52,10 @@ __all__ = [
     "compliance",
     "profiles",
 ]
+
+# jsii's metaclass hides the constructors' keyword-only parameters from inspect.signature (help(),
+# IDEs, the API reference); give each public construct class its __init__'s signature back.
+show_init_signatures(
+    *(obj for obj in map(globals().get, __all__) if isinstance(obj, type) and issubclass(obj, Construct)),
+    building_blocks.ManagedPolicyRole,
+)

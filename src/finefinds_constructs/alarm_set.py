@@ -38,6 +38,7 @@ from .waf_protection import WafProtection
 
 __all__ = [
     "AlarmSet",
+    "AlarmSpec",
     "HANDLERS",
     "NAT_PACKET_DROP_PERCENT",
     "ACU_AT_MAX_PERCENT",
@@ -61,8 +62,34 @@ _Missing = cloudwatch.TreatMissingData
 
 
 @dataclass(frozen=True)
-class _Spec:
-    """One alarm a handler asks for."""
+class AlarmSpec:
+    """One alarm for :meth:`AlarmSet.add_alarms`: what :meth:`AlarmSet.monitor` asks for per metric.
+
+    Use it to alarm a metric of your own next to the library's::
+
+        alarm_set.add_alarms(service, "Orders", [
+            AlarmSpec("OrdersFailing", failed_orders, 5, "More than 5 orders failed per period.", critical=True),
+        ])
+
+    Parameters
+    ----------
+    name : str
+        The alarm's construct id, unique among the alarms of one monitored construct.
+    metric : aws_cdk.aws_cloudwatch.IMetric
+        What the alarm watches (a ``Metric`` or ``MathExpression``), with its own period and
+        statistic (:attr:`AlarmSet.period` is the one the library's alarms use).
+    threshold : float
+        The value compared with the metric.
+    description : str
+        Why it alarms; the alarm description is ``"[critical] "`` (when critical), the profile
+        name and the construct path, then this.
+    critical : bool
+        Whether the alarm joins the composite "service unavailable" alarm.
+    comparison : aws_cdk.aws_cloudwatch.ComparisonOperator, optional
+        How metric and threshold compare. Default: ``GREATER_THAN_THRESHOLD``.
+    missing : aws_cdk.aws_cloudwatch.TreatMissingData, optional
+        What missing datapoints count as. Default: ``NOT_BREACHING``.
+    """
 
     name: str
     metric: cloudwatch.IMetric
@@ -71,6 +98,9 @@ class _Spec:
     critical: bool
     comparison: cloudwatch.ComparisonOperator = _Cmp.GREATER_THAN_THRESHOLD
     missing: cloudwatch.TreatMissingData = _Missing.NOT_BREACHING
+
+
+_Spec = AlarmSpec  # the name the handlers below use
 
 
 @jsii.implements(cdk.IStringProducer)
@@ -257,12 +287,38 @@ class AlarmSet(Construct):
         """The metric period of every alarm (``profile.alarms.period_seconds``, at least 60 s)."""
         return self._period
 
-    def add_alarms(self, target: IConstruct, title: str, specs: Sequence[_Spec]) -> list[cloudwatch.Alarm]:
-        """Create ``specs``' alarms for ``target`` (notifying on ALARM and OK) and a status widget."""
+    def add_alarms(self, target: IConstruct, title: str, specs: Sequence[AlarmSpec]) -> list[cloudwatch.Alarm]:
+        """Create an alarm per spec for ``target`` and a dashboard row with their states.
+
+        Each alarm notifies the topic on ALARM and OK and evaluates ``profile.alarms``'
+        ``datapoints_to_alarm`` of ``evaluation_periods`` periods; critical ones join the composite
+        alarm. Works for any construct, also one :meth:`monitor` has alarmed already.
+
+        Parameters
+        ----------
+        target : constructs.IConstruct
+            The construct the alarms are about; keys :attr:`alarms` as ``"<path>/<spec name>"``.
+        title : str
+            The dashboard row's title.
+        specs : Sequence[AlarmSpec]
+            The alarms.
+
+        Returns
+        -------
+        list[aws_cdk.aws_cloudwatch.Alarm]
+            The alarms created, in the order of ``specs``.
+        """
         settings = self.profile.alarms
-        scope = Construct(self, cdk.Names.node_unique_id(target.node))
+        scope_id = cdk.Names.node_unique_id(target.node)
+        # A second call for the same target (a team's alarm on a construct monitor() covers) shares its scope.
+        scope = self.node.try_find_child(scope_id) or Construct(self, scope_id)
         created = []
         for spec in specs:
+            if f"{target.node.path}/{spec.name}" in self.alarms:
+                raise ConfigurationError(
+                    "AlarmSpec.name", spec.name, f"a name no other alarm of {target.node.path} has",
+                    fix="give the alarm another name", source=self.node.path,
+                )
             alarm = cloudwatch.Alarm(
                 scope,
                 spec.name,

@@ -16,12 +16,15 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from . import compliance
+from ._internal.connection import Connection, connectable_and_grantee
 from ._internal.database_user import iam_database_user
+from ._internal.flags import SECRET_ATTACHMENT_POLICY_ON_SECRET, enable_flags
 from ._internal.network import allow_from
 from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
+from ._internal.secrets import ReaderSideDatabaseSecret
 from ._internal.tagging import apply_organisation_tags
-from ._internal.validation import require_profile
+from ._internal.validation import require_profile, require_same_environment
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -251,7 +254,9 @@ class AuroraCluster(Construct):
         cluster_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        enable_flags(self, SECRET_ATTACHMENT_POLICY_ON_SECRET)  # the same template whatever cdk.json says
         require_profile(profile)
+        require_same_environment(self, "vpc", vpc)
         self.profile = profile
         db = profile.database
         retained = profile.is_retained
@@ -301,7 +306,8 @@ class AuroraCluster(Construct):
             parameters={"rds.force_ssl": "1"},
         )
         self.monitoring_role = self._monitoring_role()
-        db_secret = rds.DatabaseSecret(
+        # Reads from another stack are granted in the reader's policy (no cross-stack cycle).
+        db_secret = ReaderSideDatabaseSecret(
             self, "Secret", username=master_username, encryption_key=self.key, exclude_characters=_PASSWORD_EXCLUDE
         )
         db_secret.apply_removal_policy(removal_policy(retained))
@@ -463,6 +469,26 @@ class AuroraCluster(Construct):
         if self.proxy is not None:
             return self.proxy.grant_connect(grantee, self.app_username)
         return self.cluster.grant_connect(grantee, self.app_username)
+
+    def connection_for(self, consumer: Any, *, prefix: str = "DATABASE_") -> Connection:
+        """Let ``consumer`` reach the database and sign in; return the settings it needs.
+
+        :meth:`allow_from` for its security group, :meth:`grant_connect` for its role, and
+        :meth:`connection_environment` as the environment (IAM authentication: no secret). Usually
+        called through ``FargateWebService.connect(database)``. Works across stacks: every rule
+        and grant lands where it adds no dependency from this stack to the consumer's.
+
+        Parameters
+        ----------
+        consumer : FargateWebService or an object that is both ec2.IConnectable and iam.IGrantable
+            The application (a service's ``service`` and ``task_role`` are used).
+        prefix : str, optional
+            Prefix of the variable names. Default: ``"DATABASE_"``.
+        """
+        connectable, grantee = connectable_and_grantee(consumer)
+        self.allow_from(connectable)
+        self.grant_connect(grantee)
+        return Connection(environment=self.connection_environment(prefix))
 
     def connection_environment(self, prefix: str = "DATABASE_") -> dict[str, str]:
         """Environment variables telling an application where and how to connect.

@@ -263,15 +263,20 @@ class CdnBucket(Construct):
     # ------------------------------------------------------------------------------------------
     def add_api_origin(
         self,
-        load_balancer: elbv2.ILoadBalancerV2,
+        load_balancer: Any,
         *,
         origin_header_value: str | None = None,
         path_pattern: str = "/api/*",
-        origin_header_name: str = "X-Origin-Verify",
-        protocol: cloudfront.OriginProtocolPolicy = cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        origin_header_name: str | None = None,
+        protocol: cloudfront.OriginProtocolPolicy | None = None,
         origin_request_policy: cloudfront.IOriginRequestPolicy = cloudfront.OriginRequestPolicy.ALL_VIEWER,
     ) -> cloudfront.IOrigin:
-        """Route ``path_pattern`` to a load balancer, uncached.
+        """Route ``path_pattern`` to a service (or a load balancer), uncached.
+
+        Pass the service itself — ``add_api_origin(service)`` with a
+        :class:`~finefinds_constructs.FargateWebService` — and everything else follows from how it
+        was built: its load balancer, the header and the secret's value where it checks one
+        (resolvable in this stack's region), HTTPS or HTTP as its listener speaks.
 
         Without ``origin_header_value`` (the default) the load balancer is reached through a
         CloudFront **VPC origin**: it must be an internal ALB (``FargateWebService``'s default),
@@ -283,9 +288,9 @@ class CdnBucket(Construct):
 
         Parameters
         ----------
-        load_balancer : aws_cdk.aws_elasticloadbalancingv2.ILoadBalancerV2
-            The origin, e.g. ``FargateWebService(...).load_balancer``; an application load
-            balancer for a VPC origin.
+        load_balancer : FargateWebService or aws_cdk.aws_elasticloadbalancingv2.ILoadBalancerV2
+            The origin: a service (anything with a ``cdn_origin(region)`` method), or a load
+            balancer — an application load balancer for a VPC origin.
         origin_header_value : str, optional
             The secret CloudFront sends in ``origin_header_name`` to an internet-facing load
             balancer, which must reject requests without it. A literal must have at least 32
@@ -296,11 +301,11 @@ class CdnBucket(Construct):
             The path routed to the load balancer. Default: ``"/api/*"``.
         origin_header_name : str, optional
             The header carrying the secret (with ``origin_header_value`` only).
-            Default: ``"X-Origin-Verify"`` (what ``FargateWebService`` checks).
+            Default: the service's; ``"X-Origin-Verify"`` (what ``FargateWebService`` checks).
         protocol : aws_cdk.aws_cloudfront.OriginProtocolPolicy, optional
             ``HTTPS_ONLY`` (TLS 1.2 to the origin), or ``HTTP_ONLY`` for a load balancer without a
             certificate, allowed only where ``profile.compute.allow_http``.
-            Default: ``OriginProtocolPolicy.HTTPS_ONLY``.
+            Default: what the service's listener speaks; ``HTTPS_ONLY`` for a load balancer.
         origin_request_policy : aws_cdk.aws_cloudfront.IOriginRequestPolicy, optional
             What is forwarded to the origin. ``ALL_VIEWER`` forwards the viewer's ``Host``
             header too, so with ``HTTPS_ONLY`` the load balancer's certificate must cover the
@@ -312,6 +317,19 @@ class CdnBucket(Construct):
         aws_cdk.aws_cloudfront.IOrigin
             The origin, a ``VpcOrigin`` or a ``LoadBalancerV2Origin`` (also in ``.api_origins``).
         """
+        if callable(getattr(load_balancer, "cdn_origin", None)):
+            if origin_header_value is not None or origin_header_name is not None:
+                raise ConfigurationError(
+                    "origin_header_value", "<given>", "nothing when the origin is a service (it knows its header)",
+                    fix="pass only the service: add_api_origin(service)", source=self.node.path,
+                )
+            settings = load_balancer.cdn_origin(cdk.Stack.of(self).region)
+            load_balancer = settings["load_balancer"]
+            origin_header_name = settings.get("origin_header_name")
+            origin_header_value = settings.get("origin_header_value")
+            protocol = protocol or settings["protocol"]
+        origin_header_name = origin_header_name or "X-Origin-Verify"
+        protocol = protocol or cloudfront.OriginProtocolPolicy.HTTPS_ONLY
         self._check_api_origin(path_pattern, origin_header_name, origin_header_value, protocol)
         ssl = [cloudfront.OriginSslPolicy.TLS_V1_2] if protocol == cloudfront.OriginProtocolPolicy.HTTPS_ONLY else None
         origin: cloudfront.IOrigin

@@ -1,8 +1,10 @@
 """The compliance gate: cdk-nag rule packs and the library's acknowledgement registry.
 
 :func:`enable` attaches the AwsSolutions, NIST 800-53 R5, PCI DSS 3.2.1 and HIPAA Security
-packs to an app (or any scope) as CDK validation plugins, so ``cdk synth`` fails on any finding
-that is not acknowledged.
+packs, the deploy-readiness check and the Control Tower controls as CDK validation plugins, so
+``cdk synth`` fails on any finding in the stacks under its scope (an app, a stage, a stack) that
+is not acknowledged. Every run is recorded, 0 findings included, in the cloud assembly
+(:func:`read_summary`). Teams accept findings on their own resources with :func:`acknowledge`.
 
 Every finding the library cannot fix is acknowledged in one place, :data:`REGISTRY`, as data:
 the rule, the construct type and the resource path inside it, a reason a security reviewer would
@@ -17,9 +19,11 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import cdk_nag
@@ -28,16 +32,22 @@ from constructs import IConstruct
 from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, CROSS_ACCOUNT_DELEGATION_PROVIDER, RESTRICT_DEFAULT_SG_PROVIDER
 from ._internal.database_user import SINGLETON_ID as AWS_CUSTOM_RESOURCE_FUNCTION
 from ._internal.teardown import TEARDOWN_PROVIDER
+from .errors import ConfigurationError
 
 __all__ = [
     "Acknowledgement",
     "Finding",
+    "GateNotRun",
     "PACKS",
+    "PluginRun",
     "REGISTRY",
+    "Summary",
+    "acknowledge",
     "acknowledgements_for",
     "apply_acknowledgements",
     "enable",
     "read_findings",
+    "read_summary",
 ]
 
 #: The rule packs :func:`enable` attaches, by the plugin name cdk-nag reports.
@@ -68,6 +78,12 @@ class Acknowledgement:
     fsbp_control : str
         The related AWS Foundational Security Best Practices control (e.g. ``"EC2.6"``), or
         ``"n/a"`` where none maps.
+    as_built : str, optional
+        For a resource teams extend (a task definition they add containers to, a role they grant
+        to, a security group they open): what must still be as the library built it when the app
+        is synthesized for the entry to apply, one of
+        :data:`finefinds_constructs._internal.as_built.CHECKS` (``"environment"``,
+        ``"world-ingress"``, ``"wildcard-statements"``). Default: ``""`` (applies as matched).
     """
 
     rule: str
@@ -75,6 +91,7 @@ class Acknowledgement:
     path: str
     reason: str
     fsbp_control: str
+    as_built: str = ""
 
     @property
     def is_checkov_skip(self) -> bool:
@@ -184,18 +201,16 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "zones come from stack.availability_zones. The zones are validated against the region.",
         "n/a",
     ),
-    # aws-cdk-lib adds these providers to a stack with cross_region_references while it prepares
-    # the app, after every constructor ran: they are acknowledged when the gate runs
-    # (apply_late_acknowledgements), on those handlers only.
-    Acknowledgement(
-        "ControlTower::CT.LAMBDA.PR.3",
+    # aws-cdk-lib adds these providers (CROSS_REGION_EXPORT_PROVIDERS) to a stack with
+    # cross_region_references whose references are strong, while it prepares the app, after every
+    # constructor ran: EnvironmentStack applies these entries once the app is prepared, before the
+    # templates are written (so the checkov skips reach them), on those handlers only.
+    *_provider_skips(
         "EnvironmentStack[late]",
-        "~/Custom::CrossRegionExport*CustomResourceProvider/Handler",
-        "aws-cdk-lib's own cross-region reference provider: it writes and reads the SSM parameters that "
-        "carry references between this environment's stacks in two regions, only while CloudFormation "
-        "deploys them, and calls nothing but the SSM API. It handles no application data; placing it in a "
-        "VPC would add NAT or endpoint dependencies to a deploy-time hook without protecting anything.",
-        "Lambda.3",
+        "Custom::CrossRegionExport*CustomResourceProvider",
+        "writes and reads the SSM parameters that carry strong references between this environment's stacks "
+        "in two regions, calling nothing but the SSM API; aws-cdk-lib adds it only where references are "
+        'strong, the default without "@aws-cdk/core:defaultCrossStackReferences": "weak"',
     ),
     # ---------------------------------------------------------------- log retention (Control Tower)
     _short_log_retention("SecureVpc", "FlowLogGroup", "network.flow_log_retention_days"),
@@ -283,8 +298,10 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "LoadBalancerSecurityGroup/Resource",
         "public_load_balancer_ingress=True was asked for explicitly: a service without a CDN in front must "
         "accept viewers from anywhere. Only the listener ports (443 and its redirect on 80, or 80 where "
-        "the profile allows plain HTTP) are open; the tasks accept traffic from the load balancer only.",
+        "the profile allows plain HTTP) are open; the tasks accept traffic from the load balancer only. "
+        "Not applied once the group has an ingress rule from anywhere that the library did not add.",
         "EC2.18",
+        as_built="world-ingress",
     ),
     Acknowledgement(
         "AwsSolutions-ECS2",
@@ -292,8 +309,10 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "TaskDefinition/Resource",
         "Applied only when environment= is given. It holds non-secret configuration (log level, feature "
         "switches, URLs) by contract: anyone allowed ecs:DescribeTaskDefinition can read it. Secrets go "
-        "through secrets=, which the execution role injects from Secrets Manager or SSM at task start.",
+        "through secrets=, which the execution role injects from Secrets Manager or SSM at task start. "
+        "Not applied once a container the library did not add (a team's sidecar) has environment variables.",
         "ECS.8",
+        as_built="environment",
     ),
     *_same_reason(
         "FargateWebService[no-deletion-protection]",
@@ -338,16 +357,20 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "TaskRole/Policy/Resource",
         "ECS Exec (on only where profile.compute.enable_exec) needs the ssmmessages channel actions and "
         "logs:DescribeLogGroups, which support no resource-level permissions. Sessions are encrypted with "
-        "the service's KMS key and logged to its log group.",
+        "the service's KMS key and logged to its log group. Not applied once a grant to the task role "
+        "(which lands in this policy) allows anything else on Resource '*'.",
         "n/a",
+        as_built="wildcard-statements",
     ),
     Acknowledgement(
         "AwsSolutions-IAM5[Resource::arn:{partition}:logs:{region}:{account}:log-group:<{log_group}>:*]",
         "FargateWebService[exec]",
         "TaskRole/Policy/Resource",
         "ECS Exec writes each session's transcript to a new log stream, named at session start, of the "
-        "service's own log group; the wildcard covers streams of that one group only.",
+        "service's own log group; the wildcard covers streams of that one group only. Not applied once a "
+        "grant to the task role (which lands in this policy) adds another resource with a wildcard.",
         "n/a",
+        as_built="wildcard-statements",
     ),
     # ---------------------------------------------------------------- WafProtection
     # ---------------------------------------------------------------- AlarmSet
@@ -681,8 +704,10 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "ConfigRole/Policy/Resource",
         "AWS Config writes snapshot and history objects whose keys it generates (date, region, snapshot "
         "id) under config/AWSLogs/<this account>/ of the audit bucket. The wildcard is limited to that "
-        "prefix of that one bucket and to s3:PutObject; the bucket policy denies deleting any object.",
+        "prefix of that one bucket and to s3:PutObject; the bucket policy denies deleting any object. Not "
+        "applied once a grant to the role (which lands in this policy) adds another resource with a wildcard.",
         "IAM.21",
+        as_built="wildcard-statements",
     ),
     # ---------------------------------------------------------------- BackupPlan
     *[
@@ -770,6 +795,8 @@ def apply_acknowledgements(construct: IConstruct, construct_type: str, values: M
     ``{partition}``, ``{region}`` and ``{account}`` are always available, spelled as cdk-nag
     spells them: the literal where the stack knows it, else ``<AWS::Partition>`` and so on.
     """
+    from ._internal import as_built
+
     stack = cdk.Stack.of(construct)
 
     def spelled(value: str, pseudo: str) -> str:
@@ -782,14 +809,38 @@ def apply_acknowledgements(construct: IConstruct, construct_type: str, values: M
         **(values or {}),
     }
     for ack in acknowledgements_for(construct_type):
-        for target in _matching(construct, stack, ack.path):
-            if ack.is_cdk_warning:
+        targets = _matching(construct, stack, ack.path)
+        if ack.is_cdk_warning:
+            for target in targets:
                 cdk.Annotations.of(target).acknowledge_warning(ack.rule, ack.reason)
-            elif ack.is_checkov_skip:
+        elif ack.is_checkov_skip:
+            for target in targets:
                 _skip_checkov(target, ack)
-            else:
-                rule = ack.rule.format_map(values)
-                cdk.Validations.of(target).acknowledge(cdk.Acknowledgment(id=rule, reason=ack.reason))
+        else:
+            acknowledgment = cdk.Acknowledgment(id=ack.rule.format_map(values), reason=ack.reason)
+            for resource in _resources(targets):
+                if ack.as_built:
+                    as_built.acknowledge_while_as_built(resource, ack.as_built, acknowledgment)
+                else:
+                    cdk.Validations.of(resource).acknowledge(acknowledgment)
+
+
+def _resources(targets: Iterable[IConstruct]) -> list[IConstruct]:
+    """The CloudFormation resources of ``targets`` as they are now (a stack stays itself).
+
+    An acknowledgement on a higher-level construct would cover every resource added under it
+    later, a team's entry in the library's network ACL included; on the resources it covers
+    exactly what the library built.
+    """
+    found: dict[str, IConstruct] = {}
+    for target in targets:
+        if isinstance(target, (cdk.CfnResource, cdk.Stack)):
+            found.setdefault(target.node.path, target)
+            continue
+        for child in target.node.find_all():
+            if isinstance(child, cdk.CfnResource):
+                found.setdefault(child.node.path, child)
+    return list(found.values())
 
 
 #: Control Tower's CT.CLOUDWATCH.PR.2 asks every log group to keep its events at least this long.
@@ -859,12 +910,21 @@ def enable(
     deploy-readiness rule (:mod:`finefinds_constructs.readiness`: traps that pass every linter
     but fail to deploy, tear down or run in a real account), or an AWS Control Tower proactive
     control (:mod:`finefinds_constructs.control_tower`, the Guard rules Control Tower runs as
-    CloudFormation hooks), over every resource of the app, the team's own included.
+    CloudFormation hooks), over every resource of the stacks under ``scope``, the team's own
+    included.
+
+    The plugins are attached to the app whatever ``scope`` is (CDK never runs plugins added to a
+    stage inside a stack, the CDK Pipelines layout) and report only on the stacks under
+    ``scope``. Each run is recorded, 0 findings included, in ``compliance-summary.json`` in the
+    cloud assembly (:func:`read_summary`) and as one line on standard error, so a gate that did
+    not run cannot pass for one that passed.
 
     Parameters
     ----------
     scope : constructs.IConstruct
-        Usually the ``cdk.App``; a stage limits the checks to it.
+        What to check: the ``cdk.App``, a ``cdk.Stage`` (also one inside a stack or another
+        stage), a ``cdk.Stack`` (with any stage inside it), or a construct grouping stacks.
+        Scopes of one app must not overlap.
     packs : Sequence[str], optional
         Pack names from :data:`PACKS`. Default: all four.
     deploy_readiness : bool, optional
@@ -877,19 +937,62 @@ def enable(
     verbose : bool, optional
         Ask cdk-nag for the rules' longer explanations. Default: ``False``.
     """
-    from .errors import ConfigurationError
+    from ._internal import gate
     from .readiness import DeployReadinessChecks
 
+    root = _root_app(scope, "scope")
+    path = scope.node.path
+    if not isinstance(scope, (cdk.App, cdk.Stage, cdk.Stack)) and _enclosing_stack(scope) is not None:
+        raise ConfigurationError(
+            "scope", path, "an App, a Stage, a Stack, or a construct that groups stacks",
+            fix="enable the gate on the stack (cdk.Stack.of(construct)); to accept a finding on a construct, "
+            "use compliance.acknowledge(construct, rule_id, reason=...)",
+        )
     for name in packs:
         if name not in PACKS:
             raise ConfigurationError("packs", name, " | ".join(PACKS), fix="name one of the supported packs")
-        cdk.Validations.of(scope).add_plugins(PACKS[name](scope, verbose=verbose))
+    state = gate.gate_of(root)
+    overlapping = [s for s in state.scopes if gate.under(path, s) or gate.under(s, path)]
+    if overlapping:
+        raise ConfigurationError(
+            "scope", path or "<app>", f"a scope that does not overlap one already enabled ({', '.join(p or '<app>' for p in overlapping)})",
+            fix="call compliance.enable once for the app, or once per stage that is not inside another enabled one",
+        )
+    state.scopes.append(path)
+    # A summary left by an earlier synthesis into this folder goes now: the plugins write a new one,
+    # and CDK's confirmValidationPluginsDoNotMutate refuses plugins that change an existing file.
+    (Path(root.outdir) / gate.SUMMARY_FILE).unlink(missing_ok=True)
+    # (plugin, how it is narrowed to the scope: gate.ScopedPlugin's mode)
+    plugins: list[tuple[object, str]] = [(PACKS[name](scope, verbose=verbose), "app") for name in packs]
     if deploy_readiness:
-        cdk.Validations.of(scope).add_plugins(DeployReadinessChecks())
+        plugins.append((DeployReadinessChecks(), "report"))  # facts spanning stacks still count
     if control_tower:
         from .control_tower import ControlTowerChecks
 
-        cdk.Validations.of(scope).add_plugins(ControlTowerChecks(disabled_controls=disabled_controls))
+        plugins.append((ControlTowerChecks(disabled_controls=disabled_controls), "templates"))
+    cdk.Validations.of(root).add_plugins(
+        *(gate.ScopedPlugin(p, root=root, scope=path, packs=frozenset(PACKS), mode=mode) for p, mode in plugins)
+    )
+
+
+def _root_app(scope: IConstruct, parameter: str) -> cdk.App:
+    """The app ``scope`` belongs to; a ConfigurationError when its root is no ``cdk.App``."""
+    root = scope.node.root
+    if not isinstance(root, cdk.App):
+        raise ConfigurationError(
+            parameter, scope.node.path or type(scope).__name__, "a construct in a tree whose root is a cdk.App",
+            fix="create the stacks under a cdk.App (CDK runs validation plugins only for an app's synthesis)",
+        )
+    return root
+
+
+def _enclosing_stack(construct: IConstruct) -> cdk.Stack | None:
+    node: IConstruct | None = construct
+    while node is not None:
+        if isinstance(node, cdk.Stack):
+            return node
+        node = node.node.scope
+    return None
 
 
 @dataclass(frozen=True)
@@ -904,7 +1007,11 @@ class Finding:
 
 
 def read_findings(assembly_dir: str | Path) -> list[Finding]:
-    """Read the findings from ``<assembly_dir>/validation-report.json`` (empty when there is none)."""
+    """Read the findings from ``<assembly_dir>/validation-report.json`` (empty when there is none).
+
+    An empty list does not tell a gate that passed from one that never ran (CDK's report lists
+    only plugins that found something): :func:`read_summary` does.
+    """
     report = Path(assembly_dir) / "validation-report.json"
     if not report.is_file():
         return []
@@ -923,3 +1030,197 @@ def read_findings(assembly_dir: str | Path) -> list[Finding]:
                     )
                 )
     return findings
+
+
+class GateNotRun(ConfigurationError):
+    """A cloud assembly without a current compliance summary: the gate did not check it."""
+
+
+@dataclass(frozen=True)
+class PluginRun:
+    """One plugin's run in the gate, read back from the cloud assembly's compliance summary.
+
+    Parameters
+    ----------
+    plugin : str
+        The plugin's name in CDK's report: a pack (``"AwsSolutions"``), ``"DeployReadiness"`` or
+        ``"ControlTower"``.
+    scope : str
+        Construct path of the scope ``enable`` was given; ``""`` for the whole app.
+    findings : int or None
+        Unacknowledged findings it reported; ``None`` when the plugin itself failed.
+    templates : int
+        How many templates (stacks) it checked.
+    error : str or None, optional
+        The plugin's error, when it failed. Default: ``None``.
+    """
+
+    plugin: str
+    scope: str
+    findings: int | None
+    templates: int
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """It checked at least one template, without failing, and found nothing."""
+        return self.error is None and self.findings == 0 and self.templates > 0
+
+    def covers(self, stack_path: str) -> bool:
+        """Whether the stack at construct path ``stack_path`` is under this run's scope."""
+        return not self.scope or stack_path == self.scope or stack_path.startswith(self.scope + "/")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the gate ran on a cloud assembly: one :class:`PluginRun` per plugin and scope."""
+
+    plugins: tuple[PluginRun, ...]
+
+    @property
+    def findings(self) -> int:
+        return sum(p.findings or 0 for p in self.plugins)
+
+    @property
+    def passed(self) -> bool:
+        """At least one plugin ran, and each checked a template, did not fail and found nothing."""
+        return bool(self.plugins) and all(p.passed for p in self.plugins)
+
+    def covering(self, stack_path: str) -> list[PluginRun]:
+        """The runs whose scope holds the stack at construct path ``stack_path``."""
+        return [p for p in self.plugins if p.covers(stack_path)]
+
+
+def read_summary(assembly_dir: str | Path) -> Summary:
+    """Read which plugins of the gate ran on ``<assembly_dir>``, with their finding counts.
+
+    CDK's ``validation-report.json`` lists only plugins that found something, so a clean report
+    cannot tell a gate that passed from one that never ran; the gate's own summary can.
+
+    Raises
+    ------
+    GateNotRun
+        When the assembly has no compliance summary (``compliance.enable`` was not called, or
+        synthesis stopped before validation), or its summary is from an earlier synthesis into
+        the same folder (its templates have changed since).
+    """
+    from ._internal import gate
+
+    where = Path(assembly_dir)
+    summary_file = where / gate.SUMMARY_FILE
+    if not summary_file.is_file():
+        raise GateNotRun(
+            "assembly_dir", str(where), f"a cloud assembly synthesized with compliance.enable (it has no {gate.SUMMARY_FILE})",
+            fix="call compliance.enable(app) before app.synth(), or synthesize into this folder again",
+        )
+    data = json.loads(summary_file.read_text())
+    if data.get("fingerprint") != gate.fingerprint(where):
+        raise GateNotRun(
+            "assembly_dir", str(where), "a compliance summary written by the synthesis that wrote these templates",
+            fix=f"the templates changed after the gate ran (a synthesis without compliance.enable?): synthesize again with the gate on",
+        )
+    return Summary(
+        tuple(
+            PluginRun(p["plugin"], p["scope"], p["findings"], p["templates"], p.get("error"))
+            for p in data.get("plugins", [])
+        )
+    )
+
+
+def acknowledge(scope: IConstruct, *rule_ids: str, reason: str, detail: str | re.Pattern[str] | None = None) -> None:
+    """Accept findings of ``rule_ids`` on the resources under ``scope``, with a reason.
+
+    The acknowledgement names rules, not finding strings, so it survives refactors, accounts,
+    regions and reference modes: a finding-specific cdk-nag id such as
+    ``AwsSolutions-IAM5[Resource::arn:aws:logs:eu-west-1:111111111111:log-group:<LogsA1B2C3D4>:*]``
+    is matched by the rule ``AwsSolutions-IAM5`` and, to narrow it, a ``detail`` pattern.
+
+    Parameters
+    ----------
+    scope : constructs.IConstruct
+        Whose resources: a resource, one of your constructs, a stack. Every CloudFormation
+        resource under it is covered, also one added after this call.
+    *rule_ids : str
+        Rule ids as the packs name them: ``"AwsSolutions-S1"``,
+        ``"NIST.800.53.R5-S3BucketLoggingEnabled"``, ``"DeployReadiness::<rule name>"``,
+        ``"ControlTower::CT.S3.PR.1"``; or one cdk-nag finding, ``"AwsSolutions-IAM5[Resource::*]"``.
+    reason : str
+        Why the findings are accepted, for a security reviewer; required.
+    detail : str or re.Pattern, optional
+        Only findings whose detail matches: a glob (``*`` any text, ``?`` one character, all
+        else literal) or a compiled regular expression, matching the whole detail. A cdk-nag
+        finding's detail is the text in the brackets of its id (``Resource::<Bucket.Arn>/*``);
+        a deploy-readiness or Control Tower finding's is its description.
+        Default: ``None`` (every finding of the rules).
+
+    Notes
+    -----
+    Without ``detail`` the acknowledgement is also written with CDK's
+    ``Validations.of(scope).acknowledge``, which cdk-nag, deploy readiness and Control Tower read
+    themselves (a team attaching cdk-nag without :func:`enable` sees it; cdk-nag matches its
+    exact id only). A rule without brackets matches all of its findings, and a ``detail``
+    pattern is matched, when :func:`enable`'s plugins run.
+    """
+    from ._internal import gate
+
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigurationError(
+            "reason", reason, "a sentence or two saying why the finding is accepted",
+            fix="write the reason a security reviewer would accept", source=scope.node.path or None,
+        )
+    if not rule_ids:
+        raise ConfigurationError("rule_ids", (), "at least one rule id, e.g. 'AwsSolutions-S1'", source=scope.node.path or None)
+    if detail is not None and not (isinstance(detail, re.Pattern) or (isinstance(detail, str) and detail)):
+        raise ConfigurationError(
+            "detail", detail, "a non-empty glob (str) or a compiled regular expression (re.compile(...))",
+            source=scope.node.path or None,
+        )
+    parsed = [_team_rule(rule, detail, scope) for rule in rule_ids]
+    state = gate.gate_of(scope.node.root)
+    for rule, (head, literal) in zip(rule_ids, parsed):
+        if literal is not None:
+            matcher = literal.__eq__
+        elif isinstance(detail, re.Pattern):
+            matcher = lambda text, pattern=detail: pattern.fullmatch(text) is not None  # noqa: E731
+        elif detail is not None:
+            matcher = gate.glob_matcher(detail)
+        else:
+            matcher = None
+        state.acknowledgements.append(gate.TeamAcknowledgement(head, scope.node.path, reason, matcher))
+        if detail is None:
+            cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=rule, reason=reason))
+        else:  # a pattern is no id anything else could match: it is recorded for the audit trail
+            shown = detail.pattern if isinstance(detail, re.Pattern) else detail
+            scope.node.add_metadata(gate.PATTERN_METADATA_KEY, {"rule": head, "detail": shown, "reason": reason})
+
+
+_CONTROL_TOWER_RULE = re.compile(r"ControlTower::CT\.[A-Z0-9]+\.PR\.\d+")
+
+
+def _team_rule(rule: Any, detail: Any, scope: IConstruct) -> tuple[str, str | None]:
+    """``(rule id, literal detail or None)`` of a rule id given to :func:`acknowledge`; else a ConfigurationError."""
+    from . import readiness
+
+    allowed = (
+        "'<pack>-<rule>' for a pack of compliance.PACKS (optionally '[<detail>]'), "
+        "'DeployReadiness::<rule name>', 'ControlTower::CT.<SERVICE>.PR.<n>'"
+    )
+    if not isinstance(rule, str):
+        raise ConfigurationError("rule_ids", rule, allowed, source=scope.node.path or None)
+    head, bracket, rest = rule.partition("[")
+    literal = rest[:-1] if bracket else None
+    known = (
+        any(head.startswith(f"{pack}-") and len(head) > len(pack) + 1 for pack in PACKS)
+        or (head.startswith("DeployReadiness::") and head.split("::", 1)[1] in {r.name for r in readiness.RULES})
+        or _CONTROL_TOWER_RULE.fullmatch(head) is not None
+    )
+    problem = None
+    if not known or "*" in head or "?" in head:
+        problem = "unknown rule id (no wildcards; deploy-readiness names are readiness.RULES')"
+    elif bracket and (not rest.endswith("]") or not literal or head.startswith(("DeployReadiness::", "ControlTower::"))):
+        problem = "a finding-specific id is a cdk-nag rule id with its detail in brackets"
+    elif bracket and detail is not None:
+        problem = "a finding-specific id already names its detail: give detail= or the brackets, not both"
+    if problem:
+        raise ConfigurationError("rule_ids", rule, allowed, fix=problem, source=scope.node.path or None)
+    return head, literal

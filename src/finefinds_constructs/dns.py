@@ -46,6 +46,7 @@ from constructs import Construct
 
 from . import compliance
 from ._internal import teardown
+from ._internal.flags import IMPORTED_ROLE_UNIQUE_POLICY_NAME, enable_flags
 from ._internal.iam import ManagedPolicyRole
 from ._internal.providers import CROSS_ACCOUNT_DELEGATION_PROVIDER, drop_redundant_dependency
 from ._internal.logs import deletion_window, deny_grants_except_for_aws_services, log_encryption_key, removal_policy, retention
@@ -236,6 +237,7 @@ class DnsZone(Construct):
         parent_zone: "DnsZone | route53.IHostedZone | None" = None,
     ) -> None:
         super().__init__(scope, id)
+        enable_flags(self, IMPORTED_ROLE_UNIQUE_POLICY_NAME)  # the same template whatever cdk.json says
         require_profile(profile)
         self.profile = profile
         self.zone_name = self._zone_name(profile, zone_name)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-from constructs import Construct
+import jsii
+from constructs import Construct, IValidation
 
 from . import compliance
+from ._internal.providers import CROSS_REGION_EXPORT_PROVIDERS, drop_redundant_dependency
 from ._internal.regions import availability_zone_context_key
 from ._internal.tagging import apply_organisation_tags
 from ._internal.validation import require_profile
@@ -51,6 +53,29 @@ class EnvironmentStack(cdk.Stack):
                 self.node.set_context(availability_zone_context_key(self.account, self.region), zones)
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "EnvironmentStack")
+        self.node.add_validation(_PreparedStack(self))
+
+
+@jsii.implements(IValidation)
+class _PreparedStack:
+    """Settles what aws-cdk-lib adds to the stack while it prepares the app.
+
+    The cross-region reference providers (strong references only) appear after every constructor
+    ran, and aspects run too early to see them. Validation runs after preparation and before the
+    templates are written, so their acknowledgements and checkov skips (``EnvironmentStack[late]``)
+    reach the template, and so does dropping their handlers' redundant DependsOn (cfn-lint W3005).
+    """
+
+    def __init__(self, stack: cdk.Stack) -> None:
+        self._stack = stack
+
+    def validate(self) -> list[str]:
+        # Matching walks the whole stack: only where aws-cdk-lib added a provider (strong references).
+        if any(self._stack.node.try_find_child(provider) for provider in CROSS_REGION_EXPORT_PROVIDERS):
+            compliance.apply_acknowledgements(self._stack, "EnvironmentStack[late]")
+            for provider in CROSS_REGION_EXPORT_PROVIDERS:
+                drop_redundant_dependency(self._stack, provider)
+        return []
 
 
 def require_pinned_availability_zones(scope: Construct, profile: EnvironmentProfile, parameter: str = "scope") -> None:

@@ -19,12 +19,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct, IConstruct
 
 from . import compliance
+from ._internal.flags import ECS_NO_DEFAULT_DEPLOYMENT_ALARM, enable_flags
 from ._internal.iam import ManagedPolicyRole
 from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props, replace_checked
 from ._internal.regions import CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS
 from ._internal.tagging import apply_organisation_tags
-from ._internal.validation import require_profile
+from ._internal.validation import require_profile, require_same_environment
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 from .secure_bucket import SecureBucket
@@ -267,6 +268,7 @@ class FargateWebService(Construct):
         load_balancer_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        enable_flags(self, ECS_NO_DEFAULT_DEPLOYMENT_ALARM)  # the same template whatever cdk.json says
         try:
             self._validate(
                 profile=profile,
@@ -294,6 +296,7 @@ class FargateWebService(Construct):
             )
         except ConfigurationError as exc:
             raise exc.with_source(self.node.path) from None
+        require_same_environment(self, "vpc", vpc.vpc if isinstance(vpc, SecureVpc) else vpc)
 
         self.profile = profile
         self.vpc: ec2.IVpc = vpc.vpc if isinstance(vpc, SecureVpc) else vpc
@@ -378,6 +381,9 @@ class FargateWebService(Construct):
         self.scaling = self._scaling()
 
         apply_organisation_tags(self, profile)
+        #: Variable names the container has (for connect()'s clash check).
+        self._variables: list[str] = [*(environment or {}), *(secrets or {})]
+        self._environment_acknowledged = bool(environment)
         self._acknowledge(certificate, environment)
 
     # ------------------------------------------------------------------------------------------
@@ -747,6 +753,84 @@ class FargateWebService(Construct):
         compliance.apply_log_retention_acknowledgements(self, "FargateWebService", self.profile.protection.log_retention_days)
         for variant in variants:
             compliance.apply_acknowledgements(self, f"FargateWebService[{variant}]", values)
+
+    def connect(self, *targets: Any, prefix: str | None = None) -> None:
+        """Connect the service to databases and caches: network path, grants, environment, secrets.
+
+        For each target (an :class:`~finefinds_constructs.AuroraCluster`, a
+        :class:`~finefinds_constructs.RedisCache`, or anything with a ``connection_for`` method)
+        the target opens its security group to the service, grants the task what signing in
+        needs, and the container gets the target's environment variables and secrets (e.g.
+        ``DATABASE_HOST`` ... ``DATABASE_AUTH``; ``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_TLS`` and
+        the secret ``REDIS_AUTH_TOKEN``). Works when the targets live in another stack of the same
+        account and region: every rule and grant lands where it adds no dependency from the
+        target's stack to this one.
+
+        Parameters
+        ----------
+        *targets
+            The databases and caches to connect to.
+        prefix : str, optional
+            Prefix of the variable names, for a second target of the same kind.
+            Default: each target's own (``"DATABASE_"``, ``"REDIS_"``).
+        """
+        for target in targets:
+            connection_for = getattr(target, "connection_for", None)
+            if not callable(connection_for):
+                raise ConfigurationError(
+                    "targets", type(target).__name__, "an AuroraCluster or a RedisCache (anything with connection_for)",
+                    fix="pass the library construct itself, e.g. service.connect(database, cache)",
+                    source=self.node.path,
+                )
+            connection = connection_for(self, **({"prefix": prefix} if prefix is not None else {}))
+            taken = set(self._variables)
+            clash = sorted(taken & (set(connection.environment) | set(connection.secrets)))
+            if clash:
+                raise ConfigurationError(
+                    "prefix", prefix, f"a prefix whose variables are not taken already ({', '.join(clash)})",
+                    fix="connect the second database or cache with its own prefix, e.g. prefix='ORDERS_DB_'",
+                    source=self.node.path,
+                )
+            for name, value in connection.environment.items():
+                self.container.add_environment(name, value)
+            for name, secret in connection.secrets.items():
+                self.container.add_secret(name, secret)
+            self._variables.extend([*connection.environment, *connection.secrets])
+            if connection.environment and not self._environment_acknowledged:
+                compliance.apply_acknowledgements(self, "FargateWebService[environment]")
+                self._environment_acknowledged = True
+
+    def cdn_origin(self, region: str) -> dict[str, Any]:
+        """What ``CdnBucket.add_api_origin(service)`` needs to reach this service from ``region``.
+
+        The load balancer; for ``cloudfront_access="origin-secret"`` the header name and the
+        secret's value resolvable in ``region`` (:meth:`origin_header_value_in`); the protocol
+        the listener speaks (HTTPS with a certificate, else HTTP).
+
+        Parameters
+        ----------
+        region : str
+            The distribution's stack's region.
+        """
+        if self.cloudfront_access is None:
+            raise ConfigurationError(
+                "origin", self.node.path, "a service built for CloudFront (cloudfront_access='vpc-origin' or 'origin-secret')",
+                fix="this service has public_load_balancer_ingress=True: build it with the default cloudfront_access "
+                "to put it behind CloudFront",
+                source=self.node.path,
+            )
+        from aws_cdk import aws_cloudfront as cloudfront
+
+        settings: dict[str, Any] = {
+            "load_balancer": self.load_balancer,
+            "protocol": cloudfront.OriginProtocolPolicy.HTTP_ONLY
+            if self.redirect_listener is None
+            else cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        }
+        if self.cloudfront_access == "origin-secret":
+            settings["origin_header_name"] = self.origin_header_name
+            settings["origin_header_value"] = self.origin_header_value_in(region)
+        return settings
 
     def origin_header_value_in(self, region: str) -> str:
         """The origin-verify header value as a dynamic reference a stack in ``region`` can resolve.

@@ -14,24 +14,26 @@ team derives its own with :func:`dataclasses.replace` or from a TOML settings fi
 
 Every field is validated on construction (so ``dataclasses.replace`` is checked too); a bad
 value raises :class:`~finefinds_constructs.ConfigurationError` naming the file, the key, the
-value and what is allowed.
+value and what is allowed. TOML has no null: a settings file unsets an optional setting (``None``
+in Python) with ``false``, e.g. ``dr_region = false``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
-import re
 import sys
-import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
+from ._internal import checks
+from ._internal.catalog import COUNTRY_CODES, WAF_COUNTRY_CODES
+from ._internal.checks import LOG_RETENTION_DAYS, EMAIL, Check, between, each, one_of, pattern, private_cidr, retention
 from ._internal.props import closest
-from ._internal.regions import REGION_AZS, availability_zone_context_key, default_azs
+from ._internal.regions import REGION_AZS, availability_zone_context_key, default_azs, default_dr_region
+from ._internal.values import conforms, file_value, in_toml_terms, optional, type_label
 from .errors import ConfigurationError
 
 if sys.version_info >= (3, 11):
@@ -65,83 +67,9 @@ __all__ = [
     "environments_for",
 ]
 
-#: Retention periods CloudWatch Logs accepts, in days.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
-
-# A check returns None when the value is fine, else (allowed, fix).
-Check = Callable[[Any], Optional[tuple[str, str]]]
-
-
 def setting(default: Any, doc: str, *, check: Check | None = None) -> Any:
     """A profile field with its documentation (used by the docs' defaults tables) and check."""
     return field(default=default, metadata={"doc": doc, "check": check})
-
-
-def _between(lo: float, hi: float, unit: str = "") -> Check:
-    def check(value: Any) -> Optional[tuple[str, str]]:
-        if value is None or lo <= value <= hi:
-            return None
-        return f"{lo}..{hi}{unit}", f"use a value between {lo} and {hi}"
-
-    return check
-
-
-def _one_of(*choices: Any) -> Check:
-    def check(value: Any) -> Optional[tuple[str, str]]:
-        if value is None or value in choices:
-            return None
-        hint = closest(str(value), [str(c) for c in choices])
-        return " | ".join(repr(c) for c in choices), (f"did you mean {hint!r}?" if hint else "pick one of those")
-
-    return check
-
-
-def _retention(value: Any) -> Optional[tuple[str, str]]:
-    if value in LOG_RETENTION_DAYS:
-        return None
-    nearest = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - value)) if isinstance(value, int) else 30
-    return "a CloudWatch Logs retention in days: " + ", ".join(map(str, LOG_RETENTION_DAYS)), f"use {nearest}"
-
-
-def _private_cidr(value: Any) -> Optional[tuple[str, str]]:
-    allowed = "a private IPv4 CIDR (10/8, 172.16/12, 192.168/16) with a prefix from /16 to /24"
-    try:
-        net = ipaddress.ip_network(value, strict=True)
-    except ValueError as exc:
-        return allowed, f"write it as network/prefix, e.g. '10.0.0.0/16' ({exc})"
-    if net.version != 4 or not net.is_private or not (16 <= net.prefixlen <= 24):
-        return allowed, "e.g. '10.20.0.0/16'"
-    return None
-
-
-def _pattern(regex: str, allowed: str, fix: str) -> Check:
-    compiled = re.compile(regex)
-
-    def check(value: Any) -> Optional[tuple[str, str]]:
-        if value is None or compiled.fullmatch(value):
-            return None
-        return allowed, fix
-
-    return check
-
-
-def _each(inner: Check) -> Check:
-    def check(values: Any) -> Optional[tuple[str, str]]:
-        for value in values:
-            problem = inner(value)
-            if problem:
-                return problem
-        return None
-
-    return check
-
-
-_EMAIL = _pattern(r"[^@\s]+@[^@\s]+\.[^@\s]+", "e-mail addresses like 'ops@example.com'", "fix the address")
-_SCHEDULE = _pattern(
-    r"cron\([^)]+\)",
-    "an EventBridge/Application Auto Scaling cron expression like 'cron(0 20 ? * MON-FRI *)'",
-    "wrap the six cron fields in cron(...)",
-)
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,12 +92,12 @@ class NetworkSettings(_Settings):
 
     _section: typing.ClassVar[str] = "network"
 
-    cidr: str = setting("10.0.0.0/16", "VPC IPv4 CIDR; private, /16 to /24.", check=_private_cidr)
-    nat_gateways: int = setting(1, "NAT gateways (one per AZ for zonal resilience).", check=_between(1, 6))
+    cidr: str = setting("10.0.0.0/16", "VPC IPv4 CIDR; private, /16 to /24.", check=private_cidr)
+    nat_gateways: int = setting(1, "NAT gateways (one per AZ for zonal resilience).", check=between(1, 6))
     interface_endpoints: bool = setting(
         False, "Interface endpoints for ECR, Logs, Secrets Manager, KMS, STS and SSM (private AWS API access)."
     )
-    flow_log_retention_days: int = setting(30, "VPC flow-log retention in CloudWatch Logs.", check=_retention)
+    flow_log_retention_days: int = setting(30, "VPC flow-log retention in CloudWatch Logs.", check=retention)
 
 
 @dataclass(frozen=True)
@@ -178,24 +106,30 @@ class ComputeSettings(_Settings):
 
     _section: typing.ClassVar[str] = "compute"
 
-    cpu: int = setting(256, "Task CPU units.", check=_one_of(256, 512, 1024, 2048, 4096, 8192, 16384))
-    memory_mib: int = setting(512, "Task memory (MiB).", check=_between(512, 122880))
-    min_tasks: int = setting(1, "Minimum running tasks (autoscaling floor).", check=_between(0, 1000))
-    max_tasks: int = setting(2, "Maximum running tasks (autoscaling ceiling).", check=_between(1, 1000))
-    cpu_target_percent: int = setting(60, "Target CPU utilisation for scaling.", check=_between(10, 95))
-    memory_target_percent: int = setting(70, "Target memory utilisation for scaling.", check=_between(10, 95))
+    cpu: int = setting(256, "Task CPU units.", check=one_of(256, 512, 1024, 2048, 4096, 8192, 16384))
+    memory_mib: int = setting(512, "Task memory (MiB); a size Fargate offers with cpu.", check=between(512, 122880))
+    min_tasks: int = setting(1, "Minimum running tasks (autoscaling floor).", check=between(0, 1000))
+    max_tasks: int = setting(2, "Maximum running tasks (autoscaling ceiling).", check=between(1, 1000))
+    cpu_target_percent: int = setting(60, "Target CPU utilisation for scaling.", check=between(10, 95))
+    memory_target_percent: int = setting(70, "Target memory utilisation for scaling.", check=between(10, 95))
     requests_per_target: Optional[int] = setting(
-        None, "Target ALB requests per task per minute (None: not used for scaling).", check=_between(1, 100000)
+        None, "Target ALB requests per task per minute (None: not used for scaling).", check=between(1, 100000)
     )
     arm64: bool = setting(True, "Run tasks on Graviton (Arm64).")
-    spot_percent: int = setting(0, "Share of tasks on Fargate Spot, percent.", check=_between(0, 100))
+    spot_percent: int = setting(0, "Share of tasks on Fargate Spot, percent.", check=between(0, 100))
     allow_http: bool = setting(True, "Allow a plain-HTTP listener when no certificate is given.")
     enable_exec: bool = setting(True, "Enable ECS Exec (interactive shells) on tasks.")
     auto_shutdown: bool = setting(False, "Scale to zero out of hours and back in the morning.")
-    shutdown_schedule: str = setting("cron(0 20 ? * MON-FRI *)", "When to scale to zero.", check=_SCHEDULE)
-    startup_schedule: str = setting("cron(0 7 ? * MON-FRI *)", "When to scale back up.", check=_SCHEDULE)
-    schedule_time_zone: str = setting("Europe/London", "IANA time zone of the schedules.")
-    health_check_grace_seconds: int = setting(60, "Health-check grace period after a task starts.", check=_between(0, 3600))
+    shutdown_schedule: str = setting("cron(0 20 ? * MON-FRI *)", "When to scale to zero.", check=checks.schedule)
+    startup_schedule: str = setting("cron(0 7 ? * MON-FRI *)", "When to scale back up.", check=checks.schedule)
+    schedule_time_zone: str = setting("Europe/London", "IANA time zone of the schedules.", check=checks.time_zone)
+    health_check_grace_seconds: int = setting(60, "Health-check grace period after a task starts.", check=between(0, 3600))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        problem = checks.fargate_memory(self.cpu, self.memory_mib)
+        if problem:
+            raise ConfigurationError("compute.memory_mib", self.memory_mib, problem[0], fix=problem[1])
 
 
 @dataclass(frozen=True)
@@ -205,12 +139,14 @@ class DatabaseSettings(_Settings):
     _section: typing.ClassVar[str] = "database"
 
     serverless: bool = setting(True, "Aurora Serverless v2 (True) or provisioned instances (False).")
-    min_acu: float = setting(0.0, "Serverless v2 minimum capacity; 0 allows auto-pause.", check=_between(0, 256))
-    max_acu: float = setting(4.0, "Serverless v2 maximum capacity.", check=_between(1, 256))
-    auto_pause_seconds: int = setting(600, "Idle time before a 0-ACU cluster pauses.", check=_between(300, 86400))
-    instance_class: Optional[str] = setting("r7g.large", "Provisioned instance class (Graviton).")
-    readers: int = setting(0, "Reader instances besides the writer.", check=_between(0, 15))
-    backup_retention_days: int = setting(7, "Automated backup retention.", check=_between(1, 35))
+    min_acu: float = setting(0.0, "Serverless v2 minimum capacity; 0 allows auto-pause.", check=between(0, 256))
+    max_acu: float = setting(4.0, "Serverless v2 maximum capacity.", check=between(1, 256))
+    auto_pause_seconds: int = setting(600, "Idle time before a 0-ACU cluster pauses.", check=between(300, 86400))
+    instance_class: Optional[str] = setting(
+        "r7g.large", "Provisioned instance class (Graviton), an Aurora PostgreSQL class.", check=checks.aurora_instance_class
+    )
+    readers: int = setting(0, "Reader instances besides the writer.", check=between(0, 15))
+    backup_retention_days: int = setting(7, "Automated backup retention.", check=between(1, 35))
     rds_proxy: bool = setting(False, "Put an RDS Proxy in front of the cluster.")
 
 
@@ -220,12 +156,12 @@ class CacheSettings(_Settings):
 
     _section: typing.ClassVar[str] = "cache"
 
-    node_type: str = setting("cache.t4g.micro", "Cache node type.", check=_pattern(r"cache\.[a-z0-9]+\.[a-z0-9]+", "a node type like 'cache.t4g.small'", "prefix the type with 'cache.'"))
-    replicas: int = setting(0, "Read replicas per shard.", check=_between(0, 5))
+    node_type: str = setting("cache.t4g.micro", "Cache node type.", check=checks.cache_node_type)
+    replicas: int = setting(0, "Read replicas per shard.", check=between(0, 5))
     snapshot_retention_days: int = setting(
         15,
         "Daily snapshot retention in days (0: no snapshots); 15 or more meets the NIST 800-53 and HIPAA backup checks.",
-        check=_between(0, 35),
+        check=between(0, 35),
     )
 
 
@@ -236,12 +172,12 @@ class CdnSettings(_Settings):
     _section: typing.ClassVar[str] = "cdn"
 
     price_class: str = setting(
-        "PriceClass_100", "CloudFront price class.", check=_one_of("PriceClass_100", "PriceClass_200", "PriceClass_All")
+        "PriceClass_100", "CloudFront price class.", check=one_of("PriceClass_100", "PriceClass_200", "PriceClass_All")
     )
     blocked_countries: tuple[str, ...] = setting(
         (),
         "ISO 3166 alpha-2 country codes CloudFront refuses to serve (geo-restriction denylist; empty: worldwide).",
-        check=_each(_pattern(r"[A-Z]{2}", "two upper-case letters", "e.g. 'KP'")),
+        check=each(checks.countries(COUNTRY_CODES, "CloudFront")),
     )
 
 
@@ -251,29 +187,29 @@ class AuthSettings(_Settings):
 
     _section: typing.ClassVar[str] = "auth"
 
-    mfa: str = setting("OPTIONAL", "Multi-factor authentication.", check=_one_of("OPTIONAL", "REQUIRED"))
+    mfa: str = setting("OPTIONAL", "Multi-factor authentication.", check=one_of("OPTIONAL", "REQUIRED"))
     threat_protection: str = setting(
         "OFF",
         "Cognito threat protection: 'AUDIT' or 'ENFORCED' put the user pool on the Plus plan (billed for every "
         "monthly active user, no free tier); 'OFF' keeps it on Essentials (10,000 MAUs a month free).",
-        check=_one_of("OFF", "AUDIT", "ENFORCED"),
+        check=one_of("OFF", "AUDIT", "ENFORCED"),
     )
     domain_prefix: Optional[str] = setting(
         None,
         "Managed-login domain prefix, unique per region across AWS (None: '<project>-<environment>-<8 hex "
         "characters of the account and construct path>').",
-        check=_pattern(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", "lowercase letters, digits and hyphens", "e.g. 'finefinds-dev'"),
+        check=checks.cognito_domain_prefix,
     )
     email: str = setting(
         "COGNITO",
         "Who sends the pool's e-mail: 'COGNITO' (Cognito's built-in sender, a small daily quota meant for "
         "testing) or 'SES' (the verified domain identity of the EmailSender given to AuthPool).",
-        check=_one_of("COGNITO", "SES"),
+        check=one_of("COGNITO", "SES"),
     )
     email_from: Optional[str] = setting(
         None,
         "From address of SES e-mail, at the EmailSender's domain (None: no-reply@<that domain>).",
-        check=_pattern(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", "an address like 'no-reply@example.com'", "fix the address"),
+        check=pattern(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", "an address like 'no-reply@example.com'", "fix the address"),
     )
     allow_localhost_urls: bool = setting(
         True, "Accept http(s)://localhost and 127.0.0.1 callback and logout URLs (local front-end development)."
@@ -295,11 +231,13 @@ class WafSettings(_Settings):
     _section: typing.ClassVar[str] = "waf"
 
     enabled: bool = setting(False, "Whether this environment gets a WAF.")
-    rate_limit: int = setting(2000, "Requests per 5 minutes per IP before blocking.", check=_between(10, 2_000_000_000))
-    count_only_rules: tuple[str, ...] = setting((), "Managed rule groups run in COUNT mode (staging a rule).")
+    rate_limit: int = setting(2000, "Requests per 5 minutes per IP before blocking.", check=between(10, 2_000_000_000))
+    count_only_rules: tuple[str, ...] = setting(
+        (), "Managed rule groups run in COUNT mode (staging a rule).", check=each(checks.waf_rule_group)
+    )
     linux_rules: bool = setting(False, "Add the Linux OS managed rule group.")
     blocked_countries: tuple[str, ...] = setting(
-        (), "ISO 3166 alpha-2 country codes to block.", check=_each(_pattern(r"[A-Z]{2}", "two upper-case letters", "e.g. 'KP'"))
+        (), "ISO 3166 alpha-2 country codes to block (AWS WAF also takes 'XK', Kosovo).", check=each(checks.countries(WAF_COUNTRY_CODES, "AWS WAF"))
     )
 
 
@@ -309,28 +247,28 @@ class AlarmSettings(_Settings):
 
     _section: typing.ClassVar[str] = "alarms"
 
-    emails: tuple[str, ...] = setting((), "Addresses subscribed to the alarm topic.", check=_each(_EMAIL))
-    cpu_percent: int = setting(80, "CPU utilisation alarm threshold.", check=_between(1, 100))
-    memory_percent: int = setting(80, "Memory utilisation alarm threshold.", check=_between(1, 100))
-    error_rate_percent: float = setting(5.0, "HTTP 5xx share of requests that alarms.", check=_between(0.1, 100))
-    latency_p99_ms: int = setting(1000, "p99 response-time budget, milliseconds.", check=_between(1, 60000))
-    evaluation_periods: int = setting(3, "Periods evaluated per alarm.", check=_between(1, 100))
-    datapoints_to_alarm: int = setting(2, "Breaching periods (of those evaluated) that alarm.", check=_between(1, 100))
-    period_seconds: int = setting(60, "Metric period.", check=_one_of(10, 30, 60, 300, 900, 3600))
+    emails: tuple[str, ...] = setting((), "Addresses subscribed to the alarm topic.", check=each(EMAIL))
+    cpu_percent: int = setting(80, "CPU utilisation alarm threshold.", check=between(1, 100))
+    memory_percent: int = setting(80, "Memory utilisation alarm threshold.", check=between(1, 100))
+    error_rate_percent: float = setting(5.0, "HTTP 5xx share of requests that alarms.", check=between(0.1, 100))
+    latency_p99_ms: int = setting(1000, "p99 response-time budget, milliseconds.", check=between(1, 60000))
+    evaluation_periods: int = setting(3, "Periods evaluated per alarm.", check=between(1, 100))
+    datapoints_to_alarm: int = setting(2, "Breaching periods (of those evaluated) that alarm.", check=between(1, 100))
+    period_seconds: int = setting(60, "Metric period.", check=one_of(10, 30, 60, 300, 900, 3600))
     waf_blocked_percent: float = setting(
-        25.0, "Share of requests the WAF blocks that alarms (an attack, or a rule blocking real users).", check=_between(0.1, 100)
+        25.0, "Share of requests the WAF blocks that alarms (an attack, or a rule blocking real users).", check=between(0.1, 100)
     )
     min_requests: int = setting(
-        20, "Requests per period below which percentage alarms (5xx, WAF blocks) stay quiet.", check=_between(0, 1_000_000)
+        20, "Requests per period below which percentage alarms (5xx, WAF blocks) stay quiet.", check=between(0, 1_000_000)
     )
     connections_percent: int = setting(
-        80, "Database connections, as a share of the estimated max_connections, that alarm.", check=_between(1, 100)
+        80, "Database connections, as a share of the estimated max_connections, that alarm.", check=between(1, 100)
     )
     replica_lag_ms: int = setting(
-        2000, "Replication lag of Aurora readers and cache replicas that alarms, milliseconds.", check=_between(1, 3_600_000)
+        2000, "Replication lag of Aurora readers and cache replicas that alarms, milliseconds.", check=between(1, 3_600_000)
     )
     sign_in_failure_percent: float = setting(
-        50.0, "Share of failed Cognito sign-ins (with at least min_requests attempts) that alarms.", check=_between(0.1, 100)
+        50.0, "Share of failed Cognito sign-ins (with at least min_requests attempts) that alarms.", check=between(0.1, 100)
     )
 
 
@@ -342,7 +280,7 @@ class ProtectionSettings(_Settings):
 
     retain_data: bool = setting(False, "Retain (or snapshot) stateful resources when a stack is deleted.")
     deletion_protection: bool = setting(False, "Turn deletion protection on where a service offers it.")
-    log_retention_days: int = setting(30, "Retention of application and service log groups.", check=_retention)
+    log_retention_days: int = setting(30, "Retention of application and service log groups.", check=retention)
 
 
 @dataclass(frozen=True)
@@ -351,10 +289,10 @@ class TagSettings(_Settings):
 
     _section: typing.ClassVar[str] = "tags"
 
-    project: str = setting("FineFinds", "The Project tag.")
-    owner: str = setting("platform-engineering", "The Owner tag.")
-    cost_center: str = setting("CC-1000", "The CostCenter tag.")
-    managed_by: str = setting("aws-cdk/finefinds-constructs", "The ManagedBy tag.")
+    project: str = setting("FineFinds", "The Project tag.", check=checks.tag_value)
+    owner: str = setting("platform-engineering", "The Owner tag.", check=checks.tag_value)
+    cost_center: str = setting("CC-1000", "The CostCenter tag.", check=checks.tag_value)
+    managed_by: str = setting("aws-cdk/finefinds-constructs", "The ManagedBy tag.", check=checks.tag_value)
 
 
 #: AWS managed Config rules (identifiers) that ``AuditTrail`` deploys by default; none needs parameters.
@@ -385,28 +323,28 @@ class AuditSettings(_Settings):
 
     enabled: bool = setting(True, "Whether this environment's account gets an AuditTrail (apps check it before creating one).")
     retention_days: int = setting(
-        365, "Days audit logs (CloudTrail, AWS Config) are kept in the audit bucket before expiry.", check=_between(2, 36500)
+        365, "Days audit logs (CloudTrail, AWS Config) are kept in the audit bucket before expiry.", check=between(2, 36500)
     )
     glacier_after_days: int = setting(
-        90, "Days after which audit logs move to S3 Glacier Flexible Retrieval.", check=_between(1, 36499)
+        90, "Days after which audit logs move to S3 Glacier Flexible Retrieval.", check=between(1, 36499)
     )
-    log_retention_days: int = setting(90, "Retention of the trail's CloudWatch log group.", check=_retention)
+    log_retention_days: int = setting(90, "Retention of the trail's CloudWatch log group.", check=retention)
     config_rules: tuple[str, ...] = setting(
         DEFAULT_CONFIG_RULES,
         "AWS managed Config rule identifiers to deploy (rules that need no parameters).",
-        check=_each(_pattern(r"[A-Z0-9_]{3,128}", "managed rule identifiers like 'S3_BUCKET_SSL_REQUESTS_ONLY'", "use the upper-case identifier")),
+        check=each(pattern(r"[A-Z0-9_]{3,128}", "managed rule identifiers like 'S3_BUCKET_SSL_REQUESTS_ONLY'", "use the upper-case identifier")),
     )
     home_region: Optional[str] = setting(
         None,
         "The region whose Config recorder records global resources (IAM); None: the profile's region.",
-        check=_one_of(*REGION_AZS),
+        check=checks.region,
     )
     config_recorder: str = setting(
         "create",
         "'create': AuditTrail creates the AWS Config recorder, delivery channel and role of the account "
         "and region (one of each per account and region); 'existing': the account already records "
         "(Control Tower, Security Hub, an organisation's Config): only the Config rules are deployed.",
-        check=_one_of("create", "existing"),
+        check=one_of("create", "existing"),
     )
 
     def __post_init__(self) -> None:
@@ -426,17 +364,20 @@ class BackupSettings(_Settings):
     _section: typing.ClassVar[str] = "backup"
 
     enabled: bool = setting(True, "Whether this environment gets a BackupPlan (apps check it before creating one).")
-    daily_retention_days: int = setting(7, "Retention of daily backups.", check=_between(1, 36500))
-    weekly_retention_days: int = setting(0, "Retention of weekly backups (0: no weekly backups).", check=_between(0, 36500))
-    monthly_retention_days: int = setting(0, "Retention of monthly backups (0: no monthly backups).", check=_between(0, 36500))
+    daily_retention_days: int = setting(7, "Retention of daily backups.", check=between(1, 36500))
+    weekly_retention_days: int = setting(0, "Retention of weekly backups (0: no weekly backups).", check=between(0, 36500))
+    monthly_retention_days: int = setting(0, "Retention of monthly backups (0: no monthly backups).", check=between(0, 36500))
     continuous_backup: bool = setting(
         False, "Continuous backup (point-in-time restore) on the daily rule where the service supports it; daily retention <= 35."
     )
     vault_lock_days: Optional[int] = setting(
-        None, "Vault lock (governance mode) minimum retention in days (None: no lock).", check=_between(1, 36500)
+        None, "Vault lock (governance mode) minimum retention in days (None: no lock).", check=between(1, 36500)
     )
     dr_region: Optional[str] = setting(
-        None, "Region daily backups are copied to (None: no cross-region copy).", check=_one_of(*REGION_AZS)
+        None,
+        "Region daily backups are copied to, not the profile's region (None: no cross-region copy). A preset's "
+        "follows a settings file's region: another region in the same country, else jurisdiction or continent.",
+        check=checks.region,
     )
 
     def __post_init__(self) -> None:
@@ -474,13 +415,13 @@ class CostSettings(_Settings):
     _section: typing.ClassVar[str] = "cost"
 
     actual_threshold_percent: int = setting(
-        80, "Actual spend, as a share of monthly_budget_usd, that notifies.", check=_between(1, 1000)
+        80, "Actual spend, as a share of monthly_budget_usd, that notifies.", check=between(1, 1000)
     )
     forecast_threshold_percent: int = setting(
-        100, "Forecast month-end spend, as a share of monthly_budget_usd, that notifies.", check=_between(1, 1000)
+        100, "Forecast month-end spend, as a share of monthly_budget_usd, that notifies.", check=between(1, 1000)
     )
     anomaly_threshold_usd: float = setting(
-        50.0, "Total impact (USD) of a cost anomaly that notifies.", check=_between(1, 1_000_000)
+        50.0, "Total impact (USD) of a cost anomaly that notifies.", check=between(1, 1_000_000)
     )
     anomaly_monitor: str = setting(
         "ENVIRONMENT_TAG",
@@ -488,13 +429,13 @@ class CostSettings(_Settings):
         "the tag activated for cost allocation; only in a management or standalone account), 'EXISTING' "
         "(anomaly_monitor_arn, e.g. the account's AWS services monitor) or 'SERVICE' (a DIMENSIONAL monitor "
         "of every AWS service; AWS allows one per account, so only where the account has none).",
-        check=_one_of("ENVIRONMENT_TAG", "EXISTING", "SERVICE"),
+        check=one_of("ENVIRONMENT_TAG", "EXISTING", "SERVICE"),
     )
     anomaly_monitor_arn: Optional[str] = setting(
         None,
         "ARN of the existing cost anomaly monitor to subscribe to, with anomaly_monitor = 'EXISTING' "
         "(aws ce get-anomaly-monitors lists them).",
-        check=_pattern(
+        check=pattern(
             r"arn:aws[-a-z]*:ce::[0-9]{12}:anomalymonitor/[-a-zA-Z0-9/:_]+",
             "a cost anomaly monitor ARN like 'arn:aws:ce::123456789012:anomalymonitor/0a1b2c3d-...'",
             "copy MonitorArn from the output of aws ce get-anomaly-monitors",
@@ -515,12 +456,12 @@ class CostSettings(_Settings):
             )
 
 
-_DNS_NAME_CHECK = _pattern(
+_DNS_NAME_CHECK = pattern(
     r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
     "a lowercase DNS name like 'finefinds.example'",
     "drop the scheme, path and trailing dot",
 )
-_ZONE_ID_CHECK = _pattern(r"Z[A-Z0-9]{1,32}", "a Route 53 hosted zone id like 'Z0123456789ABCDEFGHIJ'", "copy the id without '/hostedzone/'")
+_ZONE_ID_CHECK = pattern(r"Z[A-Z0-9]{1,32}", "a Route 53 hosted zone id like 'Z0123456789ABCDEFGHIJ'", "copy the id without '/hostedzone/'")
 
 
 @dataclass(frozen=True)
@@ -532,7 +473,7 @@ class DnsSettings(_Settings):
     existing_zone_id: Optional[str] = setting(
         None,
         "Id of an existing public hosted zone for domain_name to use instead of creating one (None: create it).",
-        check=_pattern(r"Z[A-Z0-9]{1,32}", "a Route 53 hosted zone id like 'Z0123456789ABCDEFGHIJ'", "copy the id without '/hostedzone/'"),
+        check=_ZONE_ID_CHECK,
     )
     query_logging: bool = setting(
         False, "Log DNS queries to CloudWatch Logs (a log group in us-east-1; the zone's stack must be in us-east-1)."
@@ -556,13 +497,13 @@ class DnsSettings(_Settings):
         None,
         "Account of the parent zone when it is not this one: the zone is delegated through the role that the "
         "parent's DnsZone creates for it (its dns.delegations), with CrossAccountZoneDelegationRecord.",
-        check=_pattern(r"\d{12}", "a 12-digit AWS account id", "quote it as a string: parent_account = \"123456789012\""),
+        check=pattern(r"\d{12}", "a 12-digit AWS account id", "quote it as a string: parent_account = \"123456789012\""),
     )
     delegation_role_arn: Optional[str] = setting(
         None,
         "ARN of a delegation role in the parent zone's account that this account may assume, for a parent zone "
         "not managed by DnsZone (instead of parent_account).",
-        check=_pattern(
+        check=pattern(
             r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", "an IAM role ARN", "e.g. 'arn:aws:iam::123456789012:role/dns-delegation'"
         ),
     )
@@ -576,8 +517,8 @@ class DnsSettings(_Settings):
         "Subdomains this zone delegates to other accounts, as '<subdomain>=<account id>' "
         "(e.g. 'dev.finefinds.example=111111111111'): DnsZone creates one role per entry that only that "
         "account may assume and that may only write that subdomain's NS record.",
-        check=_each(
-            _pattern(
+        check=each(
+            pattern(
                 r"(?=.{1,253}=)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}=\d{12}",
                 "entries like 'dev.finefinds.example=111111111111'",
                 "write the subdomain, '=', and the 12-digit account id of its zone",
@@ -653,27 +594,27 @@ class EnvironmentProfile:
     name: str = setting(
         "development",
         "Environment name; used in tags and names.",
-        check=_pattern(r"[a-z][a-z0-9-]{1,30}", "lowercase letters, digits and hyphens, 2-31 characters", "e.g. 'staging'"),
+        check=pattern(r"[a-z][a-z0-9-]{1,30}", "lowercase letters, digits and hyphens, 2-31 characters", "e.g. 'staging'"),
     )
     account: Optional[str] = setting(
         None,
         "AWS account id (None: environment-agnostic, resolved by the CLI at deploy time).",
-        check=_pattern(r"\d{12}", "a 12-digit AWS account id", "quote it as a string: account = \"123456789012\""),
+        check=pattern(r"\d{12}", "a 12-digit AWS account id", "quote it as a string: account = \"123456789012\""),
     )
-    region: str = setting("eu-west-1", "AWS region.", check=_one_of(*REGION_AZS))
+    region: str = setting("eu-west-1", "AWS region (commercial partition).", check=checks.region)
     availability_zones: tuple[str, ...] = setting(
         ("eu-west-1a", "eu-west-1b"), "Pinned availability zones (no lookups at synth time)."
     )
     domain_name: Optional[str] = setting(
         None,
         "The environment's public DNS name, served by the CDN (None: CloudFront's own domain).",
-        check=_pattern(
+        check=pattern(
             r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
             "a lowercase DNS name like 'shop.example.com'",
             "drop the scheme, path and trailing dot",
         ),
     )
-    monthly_budget_usd: int = setting(500, "Monthly cost budget in USD.", check=_between(1, 10_000_000))
+    monthly_budget_usd: int = setting(500, "Monthly cost budget in USD.", check=between(1, 10_000_000))
     network: NetworkSettings = field(default_factory=NetworkSettings, metadata={"doc": "Network settings."})
     compute: ComputeSettings = field(default_factory=ComputeSettings, metadata={"doc": "Fargate settings."})
     database: DatabaseSettings = field(default_factory=DatabaseSettings, metadata={"doc": "Aurora settings."})
@@ -730,6 +671,11 @@ class EnvironmentProfile:
                 "database.instance_class", d.instance_class, "an instance class such as 'r7g.large'",
                 fix="a provisioned cluster (serverless = false) needs an instance class",
             )
+        if self.backup.dr_region == self.region:
+            raise ConfigurationError(
+                "backup.dr_region", self.backup.dr_region, f"a region other than region ({self.region})",
+                fix=f"e.g. {default_dr_region(self.region)!r}, or None for no cross-region copy",
+            )
         a = self.alarms
         if a.datapoints_to_alarm > a.evaluation_periods:
             raise ConfigurationError(
@@ -771,7 +717,12 @@ class EnvironmentProfile:
 
         ``extends = "<preset>"`` starts from that preset (default: ``development``); every other
         key overrides it. Nested tables (``[network]``, ``[compute]``, ...) override one concern's
-        settings field by field.
+        settings field by field. ``false`` unsets an optional setting (``dr_region = false``).
+        A ``region`` moves what the preset derived from its region along with it: the pinned
+        availability zones and, where the preset copies backups, ``backup.dr_region`` (to the new
+        region's partner: another region in the same country, else the same jurisdiction or
+        continent), unless the file sets those too. A ``backup.dr_region`` equal to ``region`` is
+        refused.
 
         Parameters
         ----------
@@ -803,12 +754,15 @@ class EnvironmentProfile:
         data = dict(data)
         base_name = data.pop("extends", "development")
         if base_name not in PRESETS:
-            hint = closest(str(base_name), PRESETS)
+            # "prod" for "production": an abbreviation is the likeliest slip.
+            hint = next((n for n in PRESETS if n.startswith(str(base_name))), None) or closest(str(base_name), PRESETS)
             raise ConfigurationError(
                 "extends", base_name, " | ".join(PRESETS), fix=f"did you mean {hint!r}?" if hint else "name a preset"
             )
-        base = PRESETS[base_name]
-        return _apply(base, data, prefix="")
+        try:
+            return _apply(PRESETS[base_name], data, prefix="")
+        except ConfigurationError as exc:
+            raise in_toml_terms(exc) from None
 
     def settings(self) -> dict[str, Any]:
         """This profile as plain data, shaped like a settings file (for docs and reports)."""
@@ -818,50 +772,6 @@ class EnvironmentProfile:
 # --------------------------------------------------------------------------------------------
 # Validation machinery
 # --------------------------------------------------------------------------------------------
-
-
-def _type_label(annotation: Any) -> str:
-    origin = typing.get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        return " or ".join(_type_label(a) for a in typing.get_args(annotation) if a is not type(None)) + " (or omitted)"
-    if origin is tuple:
-        return f"a list of {_type_label(typing.get_args(annotation)[0])}"
-    return {bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(annotation, str(annotation))
-
-
-def _conforms(value: Any, annotation: Any) -> tuple[bool, Any]:
-    """Whether ``value`` fits ``annotation``; returns the value normalised (lists become tuples)."""
-    origin = typing.get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        if value is None and type(None) in typing.get_args(annotation):
-            return True, None
-        for option in typing.get_args(annotation):
-            if option is not type(None):
-                ok, norm = _conforms(value, option)
-                if ok:
-                    return True, norm
-        return False, value
-    if origin is tuple:
-        if not isinstance(value, (list, tuple)):
-            return False, value
-        inner = typing.get_args(annotation)[0]
-        normalised = []
-        for item in value:
-            ok, norm = _conforms(item, inner)
-            if not ok:
-                return False, value
-            normalised.append(norm)
-        return True, tuple(normalised)
-    if annotation is bool:
-        return isinstance(value, bool), value
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool), value
-    if annotation is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return ok, float(value) if ok else value
-    if annotation is str:
-        return isinstance(value, str), value
-    return isinstance(value, annotation), value
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -874,16 +784,17 @@ def _validate_fields(obj: Any, *, prefix: str) -> None:
         if dataclasses.is_dataclass(hints[f.name]):
             continue  # nested settings validated themselves on construction
         value = getattr(obj, f.name)
-        ok, norm = _conforms(value, hints[f.name])
+        ok, norm = conforms(value, hints[f.name])
         if not ok:
-            raise ConfigurationError(f"{prefix}{f.name}", value, _type_label(hints[f.name]))
+            raise ConfigurationError(f"{prefix}{f.name}", value, type_label(hints[f.name]))
         if norm is not value:  # lists from TOML become tuples, ints for floats become floats
             object.__setattr__(obj, f.name, norm)
         check = f.metadata.get("check")
         problem = check(norm) if check else None
         if problem:
-            allowed, fix = problem
-            raise ConfigurationError(f"{prefix}{f.name}", value, allowed, fix=fix)
+            allowed, fix, *entry = problem  # a list's check adds the bad entry's "[index]" and value
+            where, bad = entry or ("", value)
+            raise ConfigurationError(f"{prefix}{f.name}{where}", bad, allowed, fix=fix)
 
 
 def _apply(base: Any, data: Mapping[str, Any], *, prefix: str) -> Any:
@@ -905,16 +816,25 @@ def _apply(base: Any, data: Mapping[str, Any], *, prefix: str) -> Any:
             if not isinstance(value, Mapping):
                 raise ConfigurationError(f"{prefix}{key}", value, f"a [{prefix}{key}] table")
             changes[key] = _apply(getattr(base, key), value, prefix=f"{prefix}{key}.")
+        elif value is False and optional(annotation):
+            changes[key] = None  # the file's spelling of None
         else:
-            ok, norm = _conforms(value, annotation)
-            if not ok:
-                raise ConfigurationError(f"{prefix}{key}", value, _type_label(annotation))
-            changes[key] = norm
-    if not prefix and "region" in changes and "availability_zones" not in changes and changes["region"] in REGION_AZS:
-        # A region change without explicit zones moves the pinned zones along with it.
-        count = min(len(base.availability_zones), len(REGION_AZS[changes["region"]]))
-        changes["availability_zones"] = default_azs(changes["region"], count)
+            changes[key] = file_value(f"{prefix}{key}", key, value, annotation, fields[key].metadata.get("check"))
+    if not prefix and changes.get("region") in REGION_AZS:
+        _follow_region(base, data, changes)
     return dataclasses.replace(base, **changes)
+
+
+def _follow_region(base: Any, data: Mapping[str, Any], changes: dict[str, Any]) -> None:
+    """A region change moves what the preset derived from its region: the pinned zones (unless
+    ``availability_zones`` is set) and the DR region (unless ``backup.dr_region`` is set)."""
+    region = changes["region"]
+    if "availability_zones" not in changes:
+        count = min(len(base.availability_zones), len(REGION_AZS[region]))
+        changes["availability_zones"] = default_azs(region, count)
+    backup = changes.get("backup", base.backup)
+    if backup.dr_region is not None and "dr_region" not in data.get("backup", {}):
+        changes["backup"] = dataclasses.replace(backup, dr_region=default_dr_region(region))
 
 
 for _cls in (*_SECTIONS.values(), EnvironmentProfile):
@@ -1013,7 +933,7 @@ PRODUCTION = EnvironmentProfile(
         monthly_retention_days=365,
         continuous_backup=True,
         vault_lock_days=7,
-        dr_region="eu-central-1",
+        dr_region=default_dr_region("eu-west-1"),
     ),
     cost=CostSettings(actual_threshold_percent=80, forecast_threshold_percent=100, anomaly_threshold_usd=200.0),
 )

@@ -8,17 +8,20 @@ from typing import Any, Union
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from . import compliance
+from ._internal.connection import Connection, connectable_and_grantee
 from ._internal.network import allow_from
 from ._internal.logs import log_encryption_key, removal_policy, retention
 from ._internal.props import merge_props
+from ._internal.secrets import ReaderSideSecret
 from ._internal.tagging import apply_organisation_tags
-from ._internal.validation import require_profile
+from ._internal.validation import require_profile, require_same_environment
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
 
@@ -123,6 +126,8 @@ class RedisCache(Construct):
         The reader endpoint's address (a token).
     port : int
         The port clients connect to.
+    replicas : int
+        The number of read replicas besides the primary.
     """
 
     def __init__(
@@ -142,6 +147,7 @@ class RedisCache(Construct):
     ) -> None:
         super().__init__(scope, id)
         require_profile(profile)
+        require_same_environment(self, "vpc", vpc)
         self.profile = profile
         settings = profile.cache
         retained = profile.is_retained
@@ -150,6 +156,7 @@ class RedisCache(Construct):
         self._validate(node_type=node, replicas=replica_count, engine_version=engine_version, port=port)
         subnet_ids = self._isolated_subnet_ids(vpc)
         self.port = port
+        self.replicas: int = replica_count
 
         self.key = log_encryption_key(
             self, "Key", retain=retained,
@@ -168,7 +175,8 @@ class RedisCache(Construct):
             description=f"Isolated subnets of {self.node.path}",
             subnet_ids=subnet_ids,
         )
-        self.auth_token = secretsmanager.Secret(
+        # Reads from another stack are granted in the reader's policy (no cross-stack cycle).
+        self.auth_token: secretsmanager.Secret = ReaderSideSecret(
             self,
             "AuthToken",
             description=f"AUTH token of the Valkey cache {self.node.path}",
@@ -275,6 +283,30 @@ class RedisCache(Construct):
                 source=self.node.path,
             )
         allow_from(self, self.connections, peer, ec2.Port.tcp(self.port), description or f"Valkey from {where}")
+
+    def connection_for(self, consumer: Any, *, prefix: str = "REDIS_") -> Connection:
+        """Let ``consumer`` reach the cache; return the settings it needs.
+
+        :meth:`allow_from` for its security group; the environment ``<prefix>HOST`` (the primary
+        endpoint), ``<prefix>READER_HOST`` (the reader endpoint, where there are replicas),
+        ``<prefix>PORT`` and ``<prefix>TLS`` (``"true"``: the cache accepts only TLS), and the
+        AUTH token as the secret ``<prefix>AUTH_TOKEN`` (read at task start by the consumer's
+        execution role; across stacks the grant lands in the consumer's stack). Usually called
+        through ``FargateWebService.connect(cache)``.
+
+        Parameters
+        ----------
+        consumer : FargateWebService or an ec2.IConnectable
+            The application (a service's ``service`` is used).
+        prefix : str, optional
+            Prefix of the variable names. Default: ``"REDIS_"``.
+        """
+        connectable, _ = connectable_and_grantee(consumer)
+        self.allow_from(connectable)
+        environment = {f"{prefix}HOST": self.endpoint_address, f"{prefix}PORT": str(self.port), f"{prefix}TLS": "true"}
+        if self.replicas:
+            environment[f"{prefix}READER_HOST"] = self.reader_endpoint_address
+        return Connection(environment=environment, secrets={f"{prefix}AUTH_TOKEN": ecs.Secret.from_secrets_manager(self.auth_token)})
 
     # ------------------------------------------------------------------------------------------
     def _validate(self, *, node_type: Any, replicas: Any, engine_version: Any, port: Any) -> None:

@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import compliance
+from ._internal.flags import S3_ACCESS_LOGS_BY_BUCKET_POLICY, enable_flags
 from ._internal.logs import removal_policy, rotating_key
 from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, drop_redundant_dependency
 from ._internal.props import merge_props
@@ -43,11 +44,6 @@ _ENFORCED = {
 
 # Server access logs and CloudFront standard logs are only delivered to SSE-S3 buckets.
 _LOG_ENCRYPTIONS = (s3.BucketEncryption.S3_MANAGED,)
-
-# A CDK feature flag: grant S3 server-access-log delivery with a bucket policy (scoped to the
-# source bucket and account) instead of the legacy LogDeliveryWrite ACL. Set on the construct so
-# the behaviour does not depend on the app's cdk.json.
-_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 #: Days after which superseded (noncurrent) object versions are deleted, per purpose.
 NONCURRENT_VERSION_DAYS = {"media": 30, "uploads": 30, "backups": 90, "logs": 7}
@@ -153,8 +149,8 @@ class SecureBucket(Construct):
                 fix="S3 server access logs and CloudFront standard logs are only delivered to SSE-S3 buckets",
                 source=self.node.path,
             )
-        # Must be set before any child exists (CDK freezes a node's context after that).
-        self.node.set_context(_LOGS_USE_BUCKET_POLICY, True)
+        # Before any child exists; the same template whatever the app's cdk.json says.
+        enable_flags(self, S3_ACCESS_LOGS_BY_BUCKET_POLICY)
         self.profile = profile
         self.purpose = purpose
         retained = profile.is_retained

@@ -8,13 +8,15 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match, Template
+from constructs import Construct
 
 import support
-from finefinds_constructs import EnvironmentStack, profiles
+from finefinds_constructs import AlarmSpec, EnvironmentStack, profiles
 from finefinds_constructs._internal.iam import ManagedPolicyRole
 from finefinds_constructs.alarm_set import (
     ACU_AT_MAX_PERCENT,
@@ -330,6 +332,58 @@ def test_alarm_set_attributes_after_monitoring():
     }
     assert alarm_set.critical_alarms == [alarm_set.alarms["Unit/Network/NatGateway1PortAllocationErrors"]]
     assert alarm_set.service_unavailable is not None
+
+
+def test_team_alarms_its_own_metric_with_the_public_alarm_spec():
+    s = stack()
+    network = SecureVpc(s, "Network", profile=profiles.DEVELOPMENT)
+    orders = Construct(s, "Orders")  # a team's own construct, of no type monitor() knows
+    alarm_set = AlarmSet(s, "Alarms", profile=profiles.DEVELOPMENT).monitor(network)
+    failed = cloudwatch.Metric(namespace="Shop/Orders", metric_name="FailedOrders", statistic="Sum", period=alarm_set.period)
+    created = alarm_set.add_alarms(orders, "Orders", [AlarmSpec("OrdersFailing", failed, 5, "More than 5 orders failed.", critical=True)])
+    # A construct monitor() alarmed already takes more alarms (they share its scope in the AlarmSet).
+    egress = cloudwatch.Metric(namespace="Shop/Network", metric_name="EgressDenied", statistic="Sum", period=alarm_set.period)
+    alarm_set.add_alarms(network, "Network extras", [AlarmSpec("EgressDenied", egress, 0, "Egress was denied.", critical=False)])
+
+    assert created == [alarm_set.alarms["Unit/Orders/OrdersFailing"]]
+    assert "Unit/Network/EgressDenied" in alarm_set.alarms
+    assert alarm_set.alarms["Unit/Orders/OrdersFailing"] in alarm_set.critical_alarms
+    template = Template.from_stack(s)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "Shop/Orders",
+            "MetricName": "FailedOrders",
+            "Statistic": "Sum",
+            "Period": 60,
+            "Threshold": 5,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "EvaluationPeriods": 3,
+            "DatapointsToAlarm": 2,
+            "AlarmDescription": "[critical] development Unit/Orders: More than 5 orders failed.",
+            "AlarmActions": [{"Ref": Match.string_like_regexp("^AlarmsTopic")}],
+            "OKActions": [{"Ref": Match.string_like_regexp("^AlarmsTopic")}],
+        },
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"MetricName": "EgressDenied", "Threshold": 0, "AlarmDescription": "development Unit/Network: Egress was denied."}
+    )
+    rule = json.dumps(template.find_resources("AWS::CloudWatch::CompositeAlarm"))
+    assert "OrdersFailing" in rule and "EgressDenied" not in rule
+
+
+def test_add_alarms_rejects_a_name_the_construct_has_already():
+    s = stack()
+    network = SecureVpc(s, "Network", profile=profiles.DEVELOPMENT)
+    alarm_set = AlarmSet(s, "Alarms", profile=profiles.DEVELOPMENT).monitor(network)
+    metric = cloudwatch.Metric(namespace="Shop/Network", metric_name="Drops")
+    with pytest.raises(ConfigurationError) as err:
+        alarm_set.add_alarms(network, "Extras", [AlarmSpec("NatGateway1PacketsDropped", metric, 1, "Drops.", critical=False)])
+    assert str(err.value) == (
+        "Unit/Alarms: AlarmSpec.name = 'NatGateway1PacketsDropped' is not allowed; allowed: a name no other "
+        "alarm of Unit/Network has. Fix: give the alarm another name"
+    )
 
 
 def test_handlers_table_covers_library_constructs():

@@ -572,8 +572,9 @@ def test_public_http_only_where_allowed(variants):
     assert _listeners(template, "PublicHttp")[80]["DefaultActions"][0]["Type"] == "forward"
 
 
-def test_prefix_list_table_covers_every_supported_region():
-    assert set(CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS) == set(REGION_AZS)
+def test_prefix_list_table_names_only_supported_regions():
+    # Regions without a checked id (and ap-southeast-3, which has no such list) get FargateWebService's error.
+    assert set(CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS) <= set(REGION_AZS)
     assert all(pl.startswith("pl-") for pl in CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS.values())
 
 

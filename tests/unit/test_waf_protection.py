@@ -335,11 +335,11 @@ def test_rate_limit_below_minimum():
 
 
 def test_unknown_count_only_rule_suggests_closest():
-    profile = dataclasses.replace(
-        profiles.PRODUCTION, waf=dataclasses.replace(profiles.PRODUCTION.waf, count_only_rules=("AWSManagedRulesCommonRuleset",))
-    )
+    # The profile refuses the name (naming the entry); the construct argument is checked the same way.
+    with pytest.raises(ConfigurationError, match=r"waf.count_only_rules\[0\] .*did you mean 'AWSManagedRulesCommonRuleSet'\?"):
+        dataclasses.replace(profiles.PRODUCTION.waf, count_only_rules=("AWSManagedRulesCommonRuleset",))
     with pytest.raises(ConfigurationError, match=r"did you mean 'AWSManagedRulesCommonRuleSet'\?"):
-        WafProtection(stack_in(), "Waf", profile=profile)
+        WafProtection(stack_in(), "Waf", profile=profiles.PRODUCTION, count_only_rules=["AWSManagedRulesCommonRuleset"])
 
 
 def test_count_only_linux_requires_linux_rules():

@@ -11,6 +11,13 @@ RESTRICT_DEFAULT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvid
 AUTO_DELETE_OBJECTS_PROVIDER = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
 #: Writes a subdomain's NS record in another account's parent zone (``CrossAccountZoneDelegationRecord``).
 CROSS_ACCOUNT_DELEGATION_PROVIDER = "Custom::CrossAccountZoneDelegationCustomResourceProvider"
+#: Carry strong references between stacks in two regions through SSM parameters: aws-cdk-lib adds
+#: them while it prepares the app, only where references are strong (the default without
+#: ``"@aws-cdk/core:defaultCrossStackReferences": "weak"``).
+CROSS_REGION_EXPORT_PROVIDERS = (
+    "Custom::CrossRegionExportWriterCustomResourceProvider",
+    "Custom::CrossRegionExportReaderCustomResourceProvider",
+)
 
 
 def drop_redundant_dependency(scope: Construct, provider_id: str) -> None:

@@ -16,7 +16,8 @@ is deliberate is acknowledged like a cdk-nag finding, on the resource, with the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Union
 
@@ -143,11 +144,22 @@ class DeployReadinessChecks(LibraryPlugin):
     def rule_ids(self) -> list[str]:
         return [rule.id for rule in self._rules]
 
-    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+    def validate(
+        self, context: cdk.IPolicyValidationContext, report_on: Collection[str] | None = None
+    ) -> cdk.PolicyValidationPluginReport:
+        """Evaluate the rules over every template of ``context``.
+
+        ``report_on`` (template paths) limits the report to violations in those templates, while
+        facts from the other templates still count (``compliance.enable`` on part of an app).
+        """
         templates = Templates.from_paths(context.template_paths)
         root = getattr(context, "app_construct", None)
+        reported = None if report_on is None else {os.path.realpath(p) for p in report_on}
         by_rule: dict[str, list[Violation]] = {}
         for violation in check(templates, self._rules):
+            where = violation.stack.template_path if violation.stack else None
+            if reported is not None and (where is None or os.path.realpath(where) not in reported):
+                continue
             path = violation.resource.path if violation.resource else None
             if root is not None and is_acknowledged(root, path, violation.rule):
                 continue
