@@ -808,39 +808,75 @@ def apply_acknowledgements(construct: IConstruct, construct_type: str, values: M
         "account": spelled(stack.account, "AccountId"),
         **(values or {}),
     }
+    # Each construct path costs a call into jsii's Node process: read every path once per call,
+    # not once per entry (a construct's subtree, and its stack's only if an entry needs it).
+    trees = {"": _Tree(construct)}
     for ack in acknowledgements_for(construct_type):
-        targets = _matching(construct, stack, ack.path)
+        if ack.path.startswith("~/"):
+            tree = trees.setdefault("~", trees[""] if stack is construct else _Tree(stack))
+            targets = tree.matching(ack.path[2:])
+        else:
+            tree = trees[""]
+            targets = tree.matching(ack.path)
         if ack.is_cdk_warning:
-            for target in targets:
+            for _, target in targets:
                 cdk.Annotations.of(target).acknowledge_warning(ack.rule, ack.reason)
         elif ack.is_checkov_skip:
-            for target in targets:
+            for _, target in targets:
                 _skip_checkov(target, ack)
         else:
             acknowledgment = cdk.Acknowledgment(id=ack.rule.format_map(values), reason=ack.reason)
-            for resource in _resources(targets):
+            for resource in tree.resources(targets):
                 if ack.as_built:
                     as_built.acknowledge_while_as_built(resource, ack.as_built, acknowledgment)
                 else:
                     cdk.Validations.of(resource).acknowledge(acknowledgment)
 
 
-def _resources(targets: Iterable[IConstruct]) -> list[IConstruct]:
-    """The CloudFormation resources of ``targets`` as they are now (a stack stays itself).
+#: Construct paths never change once a construct exists, so each is read from jsii once, keyed
+#: by the object's jsii reference (its Python proxy may be a new one on every read).
+_PATHS: dict[str, str] = {}
 
-    An acknowledgement on a higher-level construct would cover every resource added under it
-    later, a team's entry in the library's network ACL included; on the resources it covers
-    exactly what the library built.
-    """
-    found: dict[str, IConstruct] = {}
-    for target in targets:
-        if isinstance(target, (cdk.CfnResource, cdk.Stack)):
-            found.setdefault(target.node.path, target)
-            continue
-        for child in target.node.find_all():
-            if isinstance(child, cdk.CfnResource):
-                found.setdefault(child.node.path, child)
-    return list(found.values())
+
+def _path(construct: IConstruct) -> str:
+    ref = getattr(getattr(construct, "__jsii_ref__", None), "ref", None)
+    if ref is None:
+        return construct.node.path
+    path = _PATHS.get(ref)
+    if path is None:
+        path = _PATHS[ref] = construct.node.path
+    return path
+
+
+class _Tree:
+    """The constructs under ``base`` with their paths relative to it (``"."`` is ``base``), read once."""
+
+    def __init__(self, base: IConstruct) -> None:
+        self.base = base
+        prefix = len(_path(base)) + 1
+        self.entries = [("." if c is base else _path(c)[prefix:], c) for c in base.node.find_all()]
+
+    def matching(self, pattern: str) -> list[tuple[str, IConstruct]]:
+        """Constructs whose relative path matches the glob ``pattern``."""
+        return [(rel, c) for rel, c in self.entries if fnmatch.fnmatchcase(rel, pattern)]
+
+    def resources(self, targets: Iterable[tuple[str, IConstruct]]) -> list[IConstruct]:
+        """The CloudFormation resources of ``targets`` as they are now (a stack stays itself).
+
+        An acknowledgement on a higher-level construct would cover every resource added under it
+        later, a team's entry in the library's network ACL included; on the resources it covers
+        exactly what the library built.
+        """
+        found: dict[str, IConstruct] = {}
+        for rel, target in targets:
+            if isinstance(target, (cdk.CfnResource, cdk.Stack)):
+                found.setdefault(rel, target)
+                continue
+            inside = rel + "/"
+            for path, child in self.entries:
+                if isinstance(child, cdk.CfnResource) and (rel == "." or path == rel or path.startswith(inside)):
+                    found.setdefault(path, child)
+        return list(found.values())
 
 
 #: Control Tower's CT.CLOUDWATCH.PR.2 asks every log group to keep its events at least this long.
@@ -869,21 +905,6 @@ def apply_late_acknowledgements(root: IConstruct) -> None:
             apply_acknowledgements(node, "EnvironmentStack[late]")
         elif isinstance(node, cdk.Stage):
             todo.extend(node.node.children)
-
-
-def _matching(construct: IConstruct, stack: cdk.Stack, pattern: str) -> list[IConstruct]:
-    """Constructs whose path relative to ``construct`` matches ``pattern``.
-
-    ``"."`` is the construct itself; ``"~/..."`` is relative to its stack instead, for the
-    stack-level singletons a construct causes (CDK's custom-resource providers).
-    """
-    base, root = (stack, pattern[2:]) if pattern.startswith("~/") else (construct, pattern)
-    prefix = len(base.node.path) + 1
-    return [
-        c
-        for c in base.node.find_all()
-        if fnmatch.fnmatchcase("." if c is base else c.node.path[prefix:], root)
-    ]
 
 
 def _skip_checkov(target: IConstruct, ack: Acknowledgement) -> None:

@@ -35,7 +35,9 @@ from finefinds_constructs import (
 
 IMAGE = "public.ecr.aws/nginx/nginx-unprivileged:stable-alpine"
 PRESETS = ("development", "production")
-MODES = {"recommended-flags": support.RECOMMENDED_CONTEXT, "no-flags": {}}
+#: Each mode's context and the presets it builds (no flags: the cheapest one is enough to show
+#: that nothing depends on them; the platform without flags is tests/integration/test_feature_flags.py).
+MODES = {"recommended-flags": (support.RECOMMENDED_CONTEXT, PRESETS), "no-flags": ({}, ("development",))}
 
 
 def _service(stack: cdk.Stack, id: str, profile, vpc, **kwargs) -> FargateWebService:
@@ -73,21 +75,33 @@ def _build(app: cdk.App, preset: str) -> None:
     _service(connected, "Web", profile, vpc).connect(database, cache)
 
 
-@pytest.fixture(scope="module", params=list(MODES))
-def assembly(request):
-    outdir = Path(tempfile.mkdtemp(prefix=f"ff-composition-{request.param}-"))
-    app = cdk.App(outdir=str(outdir), context=MODES[request.param])
-    for preset in PRESETS:
-        _build(app, preset)
-    compliance.enable(app)
-    try:
-        app.synth()
-    except RuntimeError as exc:  # the gate's findings fail synthesis (read below); a cycle must not
-        assert "DependencyCycle" not in str(exc)
-    files = sorted(outdir.glob("*.template.json"))
-    support.background.CFN_LINT.submit(files)
-    yield outdir
-    shutil.rmtree(outdir, ignore_errors=True)
+#: (mode, preset) for the tests that read one environment.
+CASES = [(mode, preset) for mode, (_, presets) in MODES.items() for preset in presets]
+
+
+@pytest.fixture(scope="module")
+def assemblies():
+    """``get(mode)``: that mode's app, synthesized (gate on) the first time a test asks for it."""
+    built: dict[str, Path] = {}
+
+    def get(mode: str) -> Path:
+        if mode not in built:
+            context, presets = MODES[mode]
+            outdir = built[mode] = Path(tempfile.mkdtemp(prefix=f"ff-composition-{mode}-"))
+            app = cdk.App(outdir=str(outdir), context=context)
+            for preset in presets:
+                _build(app, preset)
+            compliance.enable(app)
+            try:
+                app.synth()
+            except RuntimeError as exc:  # the gate's findings fail synthesis (read below); a cycle must not
+                assert "DependencyCycle" not in str(exc)
+            support.background.CFN_LINT.submit(sorted(outdir.glob("*.template.json")))
+        return built[mode]
+
+    yield get
+    for outdir in built.values():
+        shutil.rmtree(outdir, ignore_errors=True)
 
 
 def _template(outdir: Path, stack: str) -> dict:
@@ -107,8 +121,9 @@ def _dependencies(outdir: Path, stack: str) -> set[str]:
     return {d for d in manifest["artifacts"][stack].get("dependencies", []) if not d.endswith(".assets")}
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_the_data_stack_depends_on_no_application_stack(assembly, preset):
+@pytest.mark.parametrize("mode, preset", CASES)
+def test_the_data_stack_depends_on_no_application_stack(assemblies, mode, preset):
+    assembly = assemblies(mode)
     # Then the references run one way: application -> data -> network.
     assert _dependencies(assembly, f"Shop-{preset}-Data") == {f"Shop-{preset}-Network"}
     assert _dependencies(assembly, f"Shop-{preset}-Natural") == {f"Shop-{preset}-Network", f"Shop-{preset}-Data"}
@@ -117,9 +132,10 @@ def test_the_data_stack_depends_on_no_application_stack(assembly, preset):
     assert "ExecutionRole" not in data and "TaskRole" not in data
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("mode, preset", CASES)
 @pytest.mark.parametrize("stack", ["Natural", "Connected"])
-def test_reading_a_secret_of_the_data_stack_is_granted_in_the_readers_policy(assembly, preset, stack):
+def test_reading_a_secret_of_the_data_stack_is_granted_in_the_readers_policy(assemblies, mode, preset, stack):
+    assembly = assemblies(mode)
     statements = _policy_statements(_template(assembly, f"Shop-{preset}-{stack}"), "ExecutionRole")
     reads = [s for s in statements if sorted(s["Action"]) == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]]
     decrypts = [s for s in statements if s["Action"] == "kms:Decrypt"]
@@ -135,8 +151,9 @@ def test_reading_a_secret_of_the_data_stack_is_granted_in_the_readers_policy(ass
         assert "kms:EncryptionContext:SecretARN" in condition
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_the_data_keys_let_iam_policies_grant_their_use(assembly, preset):
+@pytest.mark.parametrize("mode, preset", CASES)
+def test_the_data_keys_let_iam_policies_grant_their_use(assemblies, mode, preset):
+    assembly = assemblies(mode)
     # Without the account-root statement the reader's own kms:Decrypt would not be enough (aws-cdk-lib
     # v2 always writes it: @aws-cdk/aws-kms:defaultKeyPolicies is no longer a flag).
     template = _template(assembly, f"Shop-{preset}-Data")
@@ -147,8 +164,9 @@ def test_the_data_keys_let_iam_policies_grant_their_use(assembly, preset):
         assert any(s["Action"] == "kms:*" for s in root), logical_id
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_connect_gives_the_container_its_variables_and_secret(assembly, preset):
+@pytest.mark.parametrize("mode, preset", CASES)
+def test_connect_gives_the_container_its_variables_and_secret(assemblies, mode, preset):
+    assembly = assemblies(mode)
     template = _template(assembly, f"Shop-{preset}-Connected")
     (task,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
     (container,) = task["Properties"]["ContainerDefinitions"]
@@ -163,8 +181,9 @@ def test_connect_gives_the_container_its_variables_and_secret(assembly, preset):
     assert len(connects) == 1
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_connect_opens_the_database_and_cache_ports_to_the_service(assembly, preset):
+@pytest.mark.parametrize("mode, preset", CASES)
+def test_connect_opens_the_database_and_cache_ports_to_the_service(assemblies, mode, preset):
+    assembly = assemblies(mode)
     rules = [
         r["Properties"]
         for stack in ("Data", "Connected")
@@ -175,7 +194,9 @@ def test_connect_opens_the_database_and_cache_ports_to_the_service(assembly, pre
     assert {(5433, 5433), (6379, 6379)} <= ports  # the library's Aurora port, the cache's
 
 
-def test_the_gate_finds_only_the_injected_master_password(assembly):
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_gate_finds_only_the_injected_master_password(assemblies, mode):
+    assembly, presets = assemblies(mode), MODES[mode][1]
     # Injecting the master secret is a trap of its own: single-user rotation changes the
     # password running tasks hold. The gate says so; connect() (IAM auth) has no such finding.
     findings = {(f.rule, f.path) for f in compliance.read_findings(assembly)}
@@ -184,12 +205,14 @@ def test_the_gate_finds_only_the_injected_master_password(assembly):
             "InjectedSecretSingleUserRotation",
             f"Shop-{preset}-Data/Database/Secret/Attachment/RotationSchedule/Resource",
         )
-        for preset in PRESETS
+        for preset in presets
     }
 
 
-def test_the_composed_templates_lint_clean(assembly):
-    code, output = support.cfn_lint(sorted(assembly.glob("Shop-*.template.json")))
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_composed_templates_lint_clean(assemblies, mode):
+    code, output = support.cfn_lint(sorted(assemblies(mode).glob("Shop-*.template.json")))
     assert code == 0, output
 
 
