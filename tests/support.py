@@ -6,6 +6,7 @@ stack per preset profile, synthesizes it once per session, and its tests read th
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -34,11 +35,11 @@ class Synthesized:
 
     outdir: Path
     stacks: dict[str, cdk.Stack]
-    templates: dict[str, Template] = field(default_factory=dict)
+    templates: "dict[str, ReadTemplate]" = field(default_factory=dict)
     findings: list[compliance.Finding] = field(default_factory=list)
     error: str | None = None
 
-    def template(self, preset: str) -> Template:
+    def template(self, preset: str) -> "ReadTemplate":
         return self.templates[preset]
 
     def template_json(self, preset: str) -> dict:
@@ -93,7 +94,7 @@ def synthesize(
     for preset, stack in stacks.items():
         path = result.template_file(preset)
         if path.is_file():
-            result.templates[preset] = Template.from_json(json.loads(path.read_text()))
+            result.templates[preset] = ReadTemplate(json.loads(path.read_text()))
     files = sorted(outdir.glob("*.template.json"))
     if lint:
         background.CFN_LINT.submit(files)
@@ -102,9 +103,34 @@ def synthesize(
     return result
 
 
-def resources_of_type(template: Template, resource_type: str) -> dict[str, dict]:
-    """``{logical_id: resource}`` of one CloudFormation type."""
-    return {k: v for k, v in template.to_json()["Resources"].items() if v["Type"] == resource_type}
+class ReadTemplate:
+    """An ``assertions.Template`` of a template read from disk, with ``to_json()`` answered in Python.
+
+    ``Template.to_json()`` is a jsii round trip of the whole template (tens of milliseconds for a
+    construct's stack); tests read it thousands of times. Everything else goes to the Template.
+    """
+
+    def __init__(self, template: dict) -> None:
+        self._json = template
+        self._template: Template | None = None
+
+    def to_json(self) -> dict:
+        return copy.deepcopy(self._json)
+
+    def resources(self) -> dict[str, dict]:
+        """The template's resources, read-only (no copy)."""
+        return self._json.get("Resources", {})
+
+    def __getattr__(self, name: str):
+        if self._template is None:
+            self._template = Template.from_json(self._json)
+        return getattr(self._template, name)
+
+
+def resources_of_type(template, resource_type: str) -> dict[str, dict]:
+    """``{logical_id: resource}`` of one CloudFormation type (copies: tests may change them)."""
+    resources = template.resources() if isinstance(template, ReadTemplate) else template.to_json()["Resources"]
+    return {k: copy.deepcopy(v) for k, v in resources.items() if v["Type"] == resource_type}
 
 
 def assert_logical_ids_pinned(actual: dict, manifest: Path) -> None:

@@ -29,7 +29,12 @@ import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
 
-from ._internal.providers import AUTO_DELETE_OBJECTS_PROVIDER, CROSS_ACCOUNT_DELEGATION_PROVIDER, RESTRICT_DEFAULT_SG_PROVIDER
+from ._internal.providers import (
+    AUTO_DELETE_OBJECTS_PROVIDER,
+    CROSS_ACCOUNT_DELEGATION_PROVIDER,
+    CROSS_REGION_EXPORT_PROVIDERS,
+    RESTRICT_DEFAULT_SG_PROVIDER,
+)
 from ._internal.database_user import SINGLETON_ID as AWS_CUSTOM_RESOURCE_FUNCTION
 from ._internal.teardown import TEARDOWN_PROVIDER
 from .errors import ConfigurationError
@@ -902,7 +907,9 @@ def apply_late_acknowledgements(root: IConstruct) -> None:
     while todo:
         node = todo.pop()
         if isinstance(node, EnvironmentStack):
-            apply_acknowledgements(node, "EnvironmentStack[late]")
+            # Matching walks the whole stack: only where aws-cdk-lib added a provider.
+            if any(node.node.try_find_child(provider) for provider in CROSS_REGION_EXPORT_PROVIDERS):
+                apply_acknowledgements(node, "EnvironmentStack[late]")
         elif isinstance(node, cdk.Stage):
             todo.extend(node.node.children)
 
