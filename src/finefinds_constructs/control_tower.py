@@ -25,7 +25,7 @@ from importlib import resources as importlib_resources
 import aws_cdk as cdk
 import jsii
 
-from .readiness import LibraryPlugin, is_acknowledged
+from .readiness import AcknowledgementIndex, LibraryPlugin
 from .readiness.model import Templates
 
 __all__ = ["ControlTowerChecks", "PLUGIN_NAME", "control_of"]
@@ -131,13 +131,14 @@ class ControlTowerChecks(LibraryPlugin):
 
             apply_late_acknowledgements(root)
         violations = []
+        acknowledged = AcknowledgementIndex(root) if root is not None else None
         for violation in found:
             control = control_of(violation.description) or violation.rule_name
             kept = []
             for resource in violation.violating_resources:
                 template = (resource.template_path or "").rsplit("/", 1)[-1]
                 path = paths.get((template, resource.resource_logical_id))
-                if root is not None and is_acknowledged(root, path, f"{PLUGIN_NAME}::{control}"):
+                if acknowledged is not None and acknowledged.is_acknowledged(path, f"{PLUGIN_NAME}::{control}"):
                     continue
                 # cfn-guard reports some checks without a logical id or location; CDK's report needs
                 # strings, so those are passed on as the template's (a None would fail to serialize).

@@ -219,7 +219,9 @@ class ScopedPlugin:
 
     def _kept(self, violations: list[Any], stacks: list[Any], scoped: list[Any]) -> list[Any]:
         """``violations`` less the resources outside the scope and those acknowledged at validation time."""
-        from ..readiness import is_acknowledged
+        from ..readiness import AcknowledgementIndex
+
+        acknowledged = AcknowledgementIndex(self._root)
 
         stack_paths = sorted((s.stack_construct_path for s in stacks), key=len, reverse=True)
         in_scope = {s.stack_construct_path for s in scoped}
@@ -247,7 +249,7 @@ class ScopedPlugin:
                 if any(ack.covers(rule, text, path) for ack in acknowledgements):
                     continue
                 # CDK itself drops what is acknowledged as "<plugin>::<rule>"; the count should agree.
-                if path and is_acknowledged(self._root, path, f"{namespace}::{violation.rule_name}"):
+                if path and acknowledged.is_acknowledged(path, f"{namespace}::{violation.rule_name}"):
                     continue
                 resources.append(resource)
             if len(resources) == len(violation.violating_resources):

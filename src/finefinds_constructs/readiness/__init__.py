@@ -95,18 +95,44 @@ def _construct_at(root: IConstruct, path: str) -> IConstruct | None:
     return node
 
 
+class AcknowledgementIndex:
+    """Which rule ids are acknowledged where, read from the construct tree once per path.
+
+    A plugin asks for many findings under the same scopes; each metadata read is a call into
+    jsii's Node process, so each construct's acknowledgements (its own and its scopes') are read
+    once. Build one per validation run: acknowledgements are final by then.
+    """
+
+    def __init__(self, root: IConstruct) -> None:
+        self._root = root
+        self._memo: dict[str, frozenset[str]] = {}
+        self._constructs: dict[str, IConstruct | None] = {}
+
+    def _acknowledged(self, path: str) -> frozenset[str]:
+        if path in self._memo:
+            return self._memo[path]
+        parent, _, name = path.rpartition("/")
+        inherited = self._acknowledged(parent) if parent else frozenset()
+        scope = self._constructs.get(parent, self._root) if parent else self._root
+        construct = scope.node.try_find_child(name) if scope is not None else None
+        self._constructs[path] = construct
+        key = cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        own = set()
+        if construct is not None:
+            for entry in construct.node.metadata:
+                if entry.type == key and entry.data:
+                    own.update(entry.data)
+        self._memo[path] = found = inherited | own
+        return found
+
+    def is_acknowledged(self, path: str | None, rule_id: str) -> bool:
+        """Whether ``rule_id`` is acknowledged on the construct at ``path`` or one of its scopes."""
+        return bool(path) and rule_id in self._acknowledged(path)  # type: ignore[arg-type]
+
+
 def is_acknowledged(root: IConstruct, path: str | None, rule_id: str) -> bool:
     """Whether ``rule_id`` is acknowledged on the construct at ``path`` or one of its scopes."""
-    if not path:
-        return False
-    current = _construct_at(root, path)
-    key = cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-    while current is not None:
-        for entry in current.node.metadata:
-            if entry.type == key and entry.data and rule_id in entry.data:
-                return True
-        current = current.node.scope
-    return False
+    return AcknowledgementIndex(root).is_acknowledged(path, rule_id)
 
 
 class LibraryPlugin:
@@ -156,12 +182,13 @@ class DeployReadinessChecks(LibraryPlugin):
         root = getattr(context, "app_construct", None)
         reported = None if report_on is None else {os.path.realpath(p) for p in report_on}
         by_rule: dict[str, list[Violation]] = {}
+        acknowledged = AcknowledgementIndex(root) if root is not None else None
         for violation in check(templates, self._rules):
             where = violation.stack.template_path if violation.stack else None
             if reported is not None and (where is None or os.path.realpath(where) not in reported):
                 continue
             path = violation.resource.path if violation.resource else None
-            if root is not None and is_acknowledged(root, path, violation.rule):
+            if acknowledged is not None and acknowledged.is_acknowledged(path, violation.rule):
                 continue
             by_rule.setdefault(violation.rule, []).append(violation)
         rules = {rule.id: rule for rule in self._rules}
