@@ -158,6 +158,14 @@ def scratch(name: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_SCRATCH))
 
 
+_REMOVE_AT_END: list[Path] = []
+
+
+def remove_at_end(folder) -> None:
+    """Remove ``folder`` when the session ends (its files may be queued for a batch until then)."""
+    _REMOVE_AT_END.append(Path(folder))
+
+
 def cleanup() -> None:
     """End of session: drop queued jobs, stop programs still running (results nobody asked for)."""
     _stopping.set()
@@ -166,6 +174,8 @@ def cleanup() -> None:
         for proc in _running:
             proc.kill()
     shutil.rmtree(_SCRATCH, ignore_errors=True)
+    for folder in _REMOVE_AT_END:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------------ batches
@@ -257,6 +267,8 @@ def _run_cfn_lint(files: list[str]) -> dict[str, list[dict]]:
         raise RuntimeError(f"cfn-lint exited {proc.returncode} without findings:\n{proc.stderr}")
     by_file: dict[str, list[dict]] = {f: [] for f in files}
     for match in matches:
+        if not match.get("Filename"):  # e.g. a file deleted while it waited in the batch
+            raise RuntimeError(f"cfn-lint reported a finding for no file: {match.get('Message')}")
         by_file.setdefault(str(Path(match["Filename"]).resolve()), []).append(match)
     return by_file
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
+import runpy
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: exactly as a user's freshly initialised app would, annotations-in-validation-report included.
 RECOMMENDED_CONTEXT: dict = json.loads((ROOT / "examples" / "platform" / "cdk.json").read_text())["context"]
 TEST_ACCOUNT = "123456789012"
+#: The plugins ``compliance.enable`` attaches, by the names the gate records them under.
+GATE_PLUGINS = ("AwsSolutions", "NIST.800.53.R5", "PCI.DSS.321", "HIPAA.Security", "DeployReadiness", "ControlTower")
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Synthesized:
     templates: "dict[str, ReadTemplate]" = field(default_factory=dict)
     findings: list[compliance.Finding] = field(default_factory=list)
     error: str | None = None
+    #: What the gate ran (None only when synthesis failed before the gate could run).
+    summary: compliance.Summary | None = None
 
     def template(self, preset: str) -> "ReadTemplate":
         return self.templates[preset]
@@ -91,6 +96,14 @@ def synthesize(
     except RuntimeError as exc:  # cdk-nag findings fail synthesis; the tests report them
         result.error = str(exc)
     result.findings = compliance.read_findings(outdir)
+    # A synthesis that got as far as the gate (it passed, or failed on findings) must show that the
+    # gate ran: an empty report is also what an app without the gate leaves.
+    if result.error is None or (outdir / "compliance-summary.json").is_file():
+        result.summary = assert_gate_ran(outdir, stacks=len(stack_paths(outdir)), findings=None)
+        found = gate_findings(outdir)
+        assert (result.summary.findings == 0) == (not found), f"gate: {result.summary.findings} findings; CDK's report: {found}"
+        if result.error is None:  # it passed: so did every plugin
+            assert result.summary.findings == 0, result.summary
     for preset, stack in stacks.items():
         path = result.template_file(preset)
         if path.is_file():
@@ -127,6 +140,103 @@ class ReadTemplate:
         return getattr(self._template, name)
 
 
+def stack_paths(outdir: str | Path) -> list[str]:
+    """Construct paths of the stacks in the cloud assembly at ``outdir``, its stages' included."""
+    manifest = json.loads((Path(outdir) / "manifest.json").read_text())
+    paths: list[str] = []
+    for name, artifact in manifest.get("artifacts", {}).items():
+        if artifact["type"] == "aws:cloudformation:stack":
+            paths.append(artifact.get("displayName", name))
+        elif artifact["type"] == "cdk:cloud-assembly":
+            paths += stack_paths(Path(outdir) / artifact["properties"]["directoryName"])
+    return paths
+
+
+def assert_gate_ran(outdir: str | Path, *, stacks: int, findings: int | None = 0, scope: str = "") -> compliance.Summary:
+    """The gate's summary of the assembly at ``outdir``, asserting that the whole gate checked it.
+
+    Each plugin of :data:`GATE_PLUGINS` ran exactly once, on ``scope`` (``""``: the app), without
+    failing, over ``stacks`` templates; with ``findings`` unacknowledged findings in all (``None``:
+    any number). CDK's ``validation-report.json`` cannot show this: it lists only the plugins that
+    found something, so an app without ``compliance.enable`` leaves a clean one too.
+    """
+    summary = compliance.read_summary(outdir)  # GateNotRun when the gate never ran
+    assert summary.plugins, f"{outdir}: the gate recorded no plugin run"
+    assert sorted(run.plugin for run in summary.plugins) == sorted(GATE_PLUGINS), summary.plugins
+    assert stacks > 0
+    for run in summary.plugins:
+        assert run.error is None, f"{run.plugin} failed: {run.error}"
+        assert run.scope == scope, f"{run.plugin} checked {run.scope!r}, not {scope!r}"
+        assert run.templates == stacks, f"{run.plugin} checked {run.templates} templates of {stacks}"
+    if findings is not None:
+        counts = {run.plugin: run.findings for run in summary.plugins}
+        assert summary.findings == findings, f"{outdir}: {summary.findings} findings, not {findings}: {counts}"
+    return summary
+
+
+def gate_findings(outdir: str | Path) -> list[tuple[str, str]]:
+    """``(rule, construct path)`` of the gate's findings in CDK's report, sorted; rule ids as
+    ``compliance.acknowledge`` takes them (``AwsSolutions-S10``, ``ControlTower::CT.S3.PR.1``).
+
+    Only the gate's plugins: CDK's own template check (``CloudFormation Validate``) is not the gate.
+    """
+    return sorted(
+        (f.rule if f.pack in compliance.PACKS else f"{f.pack}::{f.rule}", f.path)
+        for f in compliance.read_findings(outdir)
+        if f.pack in GATE_PLUGINS
+    )
+
+
+def plant_bucket(app: cdk.App) -> None:
+    """A stack ``Planted`` holding a plain ``s3.CfnBucket``, which every plugin of the gate rejects."""
+    from aws_cdk import aws_s3 as s3
+
+    s3.CfnBucket(cdk.Stack(app, "Planted"), "Bucket")
+
+
+#: Some of what the gate finds on :func:`plant_bucket`'s bucket: one finding per plugin.
+PLANTED_BUCKET_FINDINGS = [
+    ("AwsSolutions-S10", "Planted/Bucket"),
+    ("NIST.800.53.R5-S3BucketSSLRequestsOnly", "Planted/Bucket"),
+    ("PCI.DSS.321-S3BucketSSLRequestsOnly", "Planted/Bucket"),
+    ("HIPAA.Security-S3BucketSSLRequestsOnly", "Planted/Bucket"),
+    ("DeployReadiness::EmptiedBeforeDelete", "Planted/Bucket"),
+    ("ControlTower::CT.S3.PR.1", "Planted/Bucket"),
+]
+
+
+def run_example_with_planted_resources(
+    app_py: Path, outdir: Path, plant: Callable[[cdk.App], object], monkeypatch, *, context: dict | None = None
+) -> str | None:
+    """Run an example's ``app.py`` as ``cdk synth`` does, with ``plant(app)`` added before it synthesizes.
+
+    In-process, as ``__main__``, in its folder, with the context of its ``cdk.json`` and
+    ``context`` (``{"env": "production"}`` for ``-c env=production``). ``aws_cdk.App`` becomes,
+    for the run, a subclass whose ``synth`` first calls ``plant`` on the app, so the example's
+    own code (its gate included) is what synthesizes the planted resources; the example is not
+    changed. Returns synthesis' error (``None``: it passed).
+    """
+    settings = json.loads((app_py.parent / "cdk.json").read_text()).get("context", {})
+    context = {**settings, **(context or {})}
+
+    class PlantedApp(cdk.App):
+        def __init__(self, **kwargs) -> None:
+            super().__init__(**{"outdir": str(outdir), "context": context, **kwargs})
+
+        def synth(self, **kwargs):
+            plant(self)
+            return super().synth(**kwargs)
+
+    monkeypatch.setattr(cdk, "App", PlantedApp)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the apps put their folder first
+    monkeypatch.chdir(app_py.parent)
+    try:
+        runpy.run_path(str(app_py), run_name="__main__")
+    except RuntimeError as error:  # the gate's findings fail synthesis
+        return str(error)
+    return None
+
+
 def resources_of_type(template, resource_type: str) -> dict[str, dict]:
     """``{logical_id: resource}`` of one CloudFormation type (copies: tests may change them)."""
     resources = template.resources() if isinstance(template, ReadTemplate) else template.to_json()["Resources"]
@@ -147,7 +257,9 @@ def assert_logical_ids_pinned(actual: dict, manifest: Path) -> None:
 
 
 def cleanup(result: Synthesized) -> None:
-    shutil.rmtree(result.outdir, ignore_errors=True)
+    """Remove ``result``'s folder at the end of the session, not now: its templates may still wait
+    in the cfn-lint or checkov batch (a late test reads them after the module's fixtures are gone)."""
+    background.remove_at_end(result.outdir)
 
 
 def cfn_lint(paths) -> tuple[int, str]:

@@ -408,7 +408,8 @@ class AuroraCluster(Construct):
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "AuroraCluster")
-        if not defaults["deletion_protection"]:
+        # Disposable profiles only: a retained cluster without deletion protection must be reported.
+        if not retained and not defaults["deletion_protection"]:
             compliance.apply_acknowledgements(self, "AuroraCluster[no-deletion-protection]")
         compliance.apply_log_retention_acknowledgements(self, "AuroraCluster", profile.protection.log_retention_days)
 

@@ -126,13 +126,16 @@ def _same_reason(construct: str, path: str, packs: Iterable[str], rule_name: str
     return [Acknowledgement(f"{pack}-{rule_name}", construct, path, reason, fsbp) for pack in packs]
 
 
-def _short_log_retention(construct: str, path: str, setting: str) -> Acknowledgement:
-    """Control Tower's one-year log retention, where the profile keeps ``construct``'s logs less."""
+def _short_log_retention(construct: str, path: str, setting: str, logs: str) -> Acknowledgement:
+    """Control Tower's one-year log retention, where the profile keeps ``construct``'s logs less.
+
+    ``logs`` names them in the reason, which tells the entries apart in the cloud assembly.
+    """
     return Acknowledgement(
         "ControlTower::CT.CLOUDWATCH.PR.2",
         f"{construct}[short-log-retention]",
         path,
-        f"Applied only where the environment profile keeps these logs less than a year ({setting}): the "
+        f"Applied only where the environment profile keeps {logs} less than a year ({setting}): the "
         "development, qa, sandbox and staging presets keep 7 to 90 days, because their logs record test "
         "traffic and a year of them would cost more than the environment is worth. Production keeps them "
         "365 days or more and meets the control.",
@@ -218,16 +221,20 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         'strong, the default without "@aws-cdk/core:defaultCrossStackReferences": "weak"',
     ),
     # ---------------------------------------------------------------- log retention (Control Tower)
-    _short_log_retention("SecureVpc", "FlowLogGroup", "network.flow_log_retention_days"),
-    _short_log_retention("FargateWebService", "LogGroup", "protection.log_retention_days"),
-    _short_log_retention("WafProtection", "LogGroup", "protection.log_retention_days"),
-    _short_log_retention("AuroraCluster", "PostgresqlLogs", "protection.log_retention_days"),
-    _short_log_retention("AuroraCluster", "AppUserLogs", "protection.log_retention_days"),
-    _short_log_retention("RedisCache", "*Log", "protection.log_retention_days"),
-    _short_log_retention("AuditTrail", "LogGroup", "audit.log_retention_days"),
-    _short_log_retention("DnsZone", "QueryLogGroup", "protection.log_retention_days"),
+    _short_log_retention("SecureVpc", "FlowLogGroup", "network.flow_log_retention_days", "the VPC flow logs"),
+    _short_log_retention("FargateWebService", "LogGroup", "protection.log_retention_days", "the service's container logs"),
+    _short_log_retention("WafProtection", "LogGroup", "protection.log_retention_days", "the web ACL's request logs"),
+    _short_log_retention("AuroraCluster", "PostgresqlLogs", "protection.log_retention_days", "the database's PostgreSQL logs"),
+    _short_log_retention(
+        "AuroraCluster", "AppUserLogs", "protection.log_retention_days", "the logs of the call that creates the database's application user"
+    ),
+    _short_log_retention("RedisCache", "*Log", "protection.log_retention_days", "the cache's engine and slow logs"),
+    _short_log_retention("AuditTrail", "LogGroup", "audit.log_retention_days", "the trail's CloudWatch copy of the audit log"),
+    _short_log_retention("DnsZone", "QueryLogGroup", "protection.log_retention_days", "the zone's DNS query logs"),
     # building_blocks.log_group: a team's group made with the library's profile-driven retention.
-    _short_log_retention("building_blocks", "Resource", "protection.log_retention_days"),
+    _short_log_retention(
+        "building_blocks", "Resource", "protection.log_retention_days", "a log group made with building_blocks.log_group"
+    ),
     # ---------------------------------------------------------------- SecureVpc
     *_same_reason(
         "SecureVpc",
@@ -319,24 +326,23 @@ REGISTRY: tuple[Acknowledgement, ...] = (
         "ECS.8",
         as_built="environment",
     ),
-    *_same_reason(
-        "FargateWebService[no-deletion-protection]",
-        "LoadBalancer/Resource",
-        ("NIST.800.53.R5", "HIPAA.Security"),
-        "ELBDeletionProtectionEnabled",
-        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
-        "retains data (staging, production). Disposable profiles (development, qa, sandbox) must tear down "
-        "without manual steps; a load balancer holds no data and is recreated by a deploy.",
-        "ELB.6",
-    ),
-    Acknowledgement(
-        "ControlTower::CT.ELASTICLOADBALANCING.PR.5",
-        "FargateWebService[no-deletion-protection]",
-        "LoadBalancer/Resource",
-        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
-        "retains data (staging, production). Disposable profiles (development, qa, sandbox) must tear down "
-        "without manual steps; a load balancer holds no data and is recreated by a deploy.",
-        "ELB.6",
+    *(
+        Acknowledgement(
+            rule,
+            "FargateWebService[no-deletion-protection]",
+            "LoadBalancer/Resource",
+            "Applied only where the load balancer has no deletion protection and the profile is disposable "
+            "(protection.retain_data = false: the development, qa and sandbox presets), whose stacks must tear "
+            "down without manual steps; a load balancer holds no data and is recreated by a deploy. Where the "
+            "profile retains data, deletion protection follows profile.protection.deletion_protection (on in "
+            "staging and production), and a retained service's load balancer without it gets this finding.",
+            "ELB.6",
+        )
+        for rule in (
+            "NIST.800.53.R5-ELBDeletionProtectionEnabled",
+            "HIPAA.Security-ELBDeletionProtectionEnabled",
+            "ControlTower::CT.ELASTICLOADBALANCING.PR.5",
+        )
     ),
     *(
         Acknowledgement(
@@ -380,33 +386,25 @@ REGISTRY: tuple[Acknowledgement, ...] = (
     # ---------------------------------------------------------------- WafProtection
     # ---------------------------------------------------------------- AlarmSet
     # ---------------------------------------------------------------- AuroraCluster
-    Acknowledgement(
-        "ControlTower::CT.RDS.PR.3",
-        "AuroraCluster[no-deletion-protection]",
-        "Cluster/Resource",
-        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
-        "retains data (staging, production). Disposable profiles (development, qa, sandbox) must tear down "
-        "without manual steps, and their clusters hold only test data.",
-        "RDS.7",
-    ),
-    Acknowledgement(
-        "AwsSolutions-RDS10",
-        "AuroraCluster",
-        "Cluster/Resource",
-        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
-        "retains data (staging, production). It fires only for disposable profiles (development, qa, "
-        "sandbox), whose stacks must tear down without manual steps; those hold no production data.",
-        "RDS.7",
-    ),
-    *_same_reason(
-        "AuroraCluster",
-        "Cluster/Resource",
-        ("NIST.800.53.R5", "HIPAA.Security"),
-        "RDSInstanceDeletionProtectionEnabled",
-        "Deletion protection follows profile.protection.deletion_protection: it is on wherever the profile "
-        "retains data (staging, production). It fires only for disposable profiles (development, qa, "
-        "sandbox), whose stacks must tear down without manual steps; those hold no production data.",
-        "RDS.7",
+    # Only the cluster: RDSInstanceDeletionProtectionEnabled skips Aurora instances, the cluster holds the setting.
+    *(
+        Acknowledgement(
+            rule,
+            "AuroraCluster[no-deletion-protection]",
+            "Cluster/Resource",
+            "Applied only where the cluster has no deletion protection and the profile is disposable "
+            "(protection.retain_data = false: the development, qa and sandbox presets), whose stacks must tear "
+            "down without manual steps and whose clusters hold only test data. Where the profile retains data, "
+            "deletion protection follows profile.protection.deletion_protection (on in staging and production), "
+            "and a retained cluster without it gets this finding.",
+            "RDS.7",
+        )
+        for rule in (
+            "AwsSolutions-RDS10",
+            "NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled",
+            "HIPAA.Security-RDSInstanceDeletionProtectionEnabled",
+            "ControlTower::CT.RDS.PR.3",
+        )
     ),
     *(
         ack
@@ -437,11 +435,13 @@ REGISTRY: tuple[Acknowledgement, ...] = (
     # ---------------------------------------------------------------- RedisCache
     Acknowledgement(
         "AwsSolutions-AEC4",
-        "RedisCache",
+        "RedisCache[single-node]",
         "ReplicationGroup",
-        "Multi-AZ with automatic failover needs a replica; it is on whenever profile.cache.replicas >= 1 "
-        "(staging, production). Disposable profiles (development, qa, sandbox) run one node to halve the "
-        "cost; the cache holds reconstructible data and a node failure there only means a cold cache.",
+        "Applied only where the cache has no replica (replicas= or profile.cache.replicas = 0) and the profile "
+        "is disposable (protection.retain_data = false: the development, qa and sandbox presets), which run "
+        "one node to halve the cost; the cache holds reconstructible data and a node failure there only means "
+        "a cold cache. Multi-AZ with automatic failover needs a replica and is on with one or more (staging, "
+        "production); a retained profile's single-node cache gets this finding.",
         "ElastiCache.3",
     ),
     *(

@@ -741,7 +741,8 @@ class FargateWebService(Construct):
         variants.append("public" if self.public_load_balancer_ingress else str(self.cloudfront_access))
         if environment:
             variants.append("environment")
-        if not self.load_balancer_deletion_protection:
+        # Disposable profiles only: a retained service's unprotected load balancer must be reported.
+        if not self.load_balancer_deletion_protection and not self.profile.is_retained:
             variants.append("no-deletion-protection")
         if self.service_exec_enabled:
             variants.append("exec")

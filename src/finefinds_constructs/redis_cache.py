@@ -251,6 +251,8 @@ class RedisCache(Construct):
 
         apply_organisation_tags(self, profile)
         compliance.apply_acknowledgements(self, "RedisCache")
+        if not multi_az and not retained:  # a retained profile's single node must be reported
+            compliance.apply_acknowledgements(self, "RedisCache[single-node]")
         compliance.apply_log_retention_acknowledgements(self, "RedisCache", profile.protection.log_retention_days)
 
     # ------------------------------------------------------------------------------------------

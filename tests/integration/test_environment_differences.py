@@ -16,6 +16,8 @@ STATEFUL = (
     "AWS::SecretsManager::Secret",
 )
 NON_PRODUCTION = ["development", "qa", "sandbox"]
+#: Aurora automated backup retention (days) per environment: literal, not read from the presets.
+DATABASE_BACKUP_RETENTION_DAYS = {"development": 1, "qa": 3, "sandbox": 1, "staging": 7, "production": 35}
 
 
 def resources(platform, env: str, concern: str | None = None, resource_type: str | None = None) -> dict:
@@ -48,21 +50,35 @@ def test_production_retains_every_stateful_resource(platform):
 
 
 def test_production_deletion_protection(platform):
-    for resource in resources(platform, "production", resource_type="AWS::RDS::DBCluster").values():
-        assert resource["Properties"]["DeletionProtection"] is True
-    for resource in resources(platform, "production", resource_type="AWS::Cognito::UserPool").values():
-        assert resource["Properties"]["DeletionProtection"] == "ACTIVE"
-    for resource in resources(platform, "production", resource_type="AWS::ElasticLoadBalancingV2::LoadBalancer").values():
-        attributes = {a["Key"]: a["Value"] for a in resource["Properties"]["LoadBalancerAttributes"]}
-        assert attributes["deletion_protection.enabled"] == "true"
+    (cluster,) = resources(platform, "production", resource_type="AWS::RDS::DBCluster").values()
+    assert cluster["Properties"]["DeletionProtection"] is True
+    pools = resources(platform, "production", resource_type="AWS::Cognito::UserPool")
+    assert pools
+    for path, resource in pools.items():
+        assert resource["Properties"]["DeletionProtection"] == "ACTIVE", path
+    (load_balancer,) = resources(platform, "production", resource_type="AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    attributes = {a["Key"]: a["Value"] for a in load_balancer["Properties"]["LoadBalancerAttributes"]}
+    assert attributes["deletion_protection.enabled"] == "true"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_database_backup_retention_per_environment(platform, env):
+    (cluster,) = resources(platform, env, resource_type="AWS::RDS::DBCluster").values()
+    assert cluster["Properties"]["BackupRetentionPeriod"] == DATABASE_BACKUP_RETENTION_DAYS[env]
+
+
+def test_production_keeps_database_backups_35_days(platform):
+    (cluster,) = resources(platform, "production", resource_type="AWS::RDS::DBCluster").values()
+    assert cluster["Properties"]["BackupRetentionPeriod"] == 35
 
 
 def test_production_data_is_multi_az(platform):
     (cache,) = resources(platform, "production", resource_type="AWS::ElastiCache::ReplicationGroup").values()
     assert cache["Properties"]["MultiAZEnabled"] is True
     assert cache["Properties"]["AutomaticFailoverEnabled"] is True
+    assert cache["Properties"]["NumCacheClusters"] == 3  # a primary and two replicas
     instances = resources(platform, "production", resource_type="AWS::RDS::DBInstance").values()
-    assert len(instances) >= 2
+    assert len(instances) == 3  # a writer and two readers
     zones = {i["Properties"].get("AvailabilityZone") for i in instances}
     assert len(zones) == len(instances), "writer and readers in different zones"
     (cluster,) = resources(platform, "production", resource_type="AWS::RDS::DBCluster").values()
@@ -80,8 +96,9 @@ def test_production_nat_per_az_and_waf_on(platform):
 
 
 def test_production_has_no_out_of_hours_schedule(platform):
-    for target in resources(platform, "production", resource_type="AWS::ApplicationAutoScaling::ScalableTarget").values():
-        assert not target["Properties"].get("ScheduledActions")
+    (target,) = resources(platform, "production", resource_type="AWS::ApplicationAutoScaling::ScalableTarget").values()
+    assert "ScheduledActions" not in target["Properties"]
+    assert (target["Properties"]["MinCapacity"], target["Properties"]["MaxCapacity"]) == (3, 12)
 
 
 # ------------------------------------------------------------------------------ non-production
@@ -90,8 +107,11 @@ def test_production_has_no_out_of_hours_schedule(platform):
 @pytest.mark.parametrize("env", NON_PRODUCTION)
 def test_non_production_destroys_stateful_resources(platform, env):
     for resource_type in STATEFUL:
-        for path, resource in resources(platform, env, resource_type=resource_type).items():
-            assert resource.get("DeletionPolicy", "Delete") == "Delete", path
+        found = resources(platform, env, resource_type=resource_type)
+        assert found, resource_type
+        for path, resource in found.items():
+            # Explicit: a DBCluster without a DeletionPolicy is snapshotted, not deleted.
+            assert resource["DeletionPolicy"] == "Delete", path
 
 
 @pytest.mark.parametrize("env", ["development", "qa", "sandbox", "staging"])

@@ -73,6 +73,12 @@ def test_references_between_regions_are_strong_without_the_flag(unflagged):
 def test_the_whole_gate_passes_without_feature_flags(unflagged):
     assert unflagged["error"] is None, unflagged["error"]
     assert unflagged["findings"] == []
+    # ... and it ran: every plugin, over every stack of both environments.
+    from conftest import expected_concerns
+
+    stacks = sum(len(expected_concerns(env)) for env in ENVIRONMENTS)
+    assert len(unflagged["stacks"]) == stacks
+    support.assert_gate_ran(unflagged["outdir"], stacks=stacks, findings=0)
 
 
 def test_the_reference_providers_carry_their_checkov_skips_and_no_redundant_dependency(unflagged):

@@ -48,8 +48,10 @@ def the(template: dict, type_: str) -> dict:
 def test_synth_succeeds(marketing_site):
     result = marketing_site["result"]
     assert result.returncode == 0, result.stdout + result.stderr
+    # The status says which checks ran on the environment's stacks (from the gate's summary).
     for env in ENVIRONMENTS:
-        assert any(line.startswith(env) and "pass (0 findings" in line for line in result.stdout.splitlines()), env
+        (line,) = [line for line in result.stdout.splitlines() if line.startswith(env + " ")]
+        assert line.endswith("  pass (0 findings, 4 packs, DeployReadiness, ControlTower)"), line
     assert "all 2 environments synthesized and compliant" in result.stdout
 
 
@@ -69,6 +71,24 @@ def test_stacks_are_in_the_environments_account_and_the_right_region(marketing_s
 def test_no_cdk_nag_findings(marketing_site):
     findings = compliance.read_findings(marketing_site["outdir"])
     assert findings == [], "\n".join(f"{f.pack} {f.rule} {f.path}" for f in findings)
+    # ... from a gate that ran: every plugin, over the 12 stacks of both environments.
+    assert len(marketing_site["stacks"]) == len(ENVIRONMENTS) * len(CONCERNS) == 12
+    support.assert_gate_ran(marketing_site["outdir"], stacks=12, findings=0)
+
+
+def test_the_gate_is_active_on_the_marketing_site_app(tmp_path, monkeypatch):
+    """Negative control: examples/marketing_site/app.py, run as `cdk synth -c env=production` runs it,
+    with a plain bucket planted in its app, fails on that bucket, and only there."""
+    error = support.run_example_with_planted_resources(
+        SITE / "app.py", tmp_path, support.plant_bucket, monkeypatch, context={"env": "production"}
+    )
+    assert error is not None and "ValidationFailed" in error, error
+    # Every plugin ran on production's 6 stacks and the planted one, and each found the bucket.
+    summary = support.assert_gate_ran(tmp_path, stacks=7, findings=None)
+    assert all(run.findings > 0 for run in summary.plugins), summary.plugins
+    findings = support.gate_findings(tmp_path)
+    assert set(support.PLANTED_BUCKET_FINDINGS) <= set(findings)
+    assert {path for _, path in findings} == {"Planted/Bucket"}
 
 
 def test_cfn_lint_is_clean(marketing_site):

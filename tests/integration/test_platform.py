@@ -29,9 +29,14 @@ def test_cdk_cli_is_the_pinned_2x_line():
 def test_synth_command_succeeds_and_summarises_every_environment(platform):
     result = platform["result"]
     assert result.returncode == 0, result.stdout + result.stderr
+    # The status says which checks ran on the environment's stacks (from the gate's summary) ...
+    status = "pass (0 findings, 4 packs, DeployReadiness, ControlTower)"
     for env in ENVIRONMENTS:
-        assert any(line.startswith(env) and "pass (0 findings" in line for line in result.stdout.splitlines()), env
+        (line,) = [line for line in result.stdout.splitlines() if line.startswith(env + " ")]
+        assert line.endswith("  " + status), line
     assert "all 5 environments synthesized and compliant" in result.stdout
+    # ... as the README quotes it.
+    assert f"`{status}`" in " ".join((ROOT / "README.md").read_text().split())
 
 
 def test_every_environment_has_exactly_its_stacks(platform):
@@ -72,44 +77,49 @@ def test_environment_differences(platform):
 
 def test_zero_cdk_nag_findings(platform):
     assert compliance.read_findings(platform["outdir"]) == []
-    report = json.loads((platform["outdir"] / "validation-report.json").read_text())
-    assert all(p["conclusion"] == "success" for p in report["pluginReports"])
+    # ... from a gate that ran: every plugin, over every stack of every environment.
+    assert len(platform["stacks"]) == len(STACKS)
+    support.assert_gate_ran(platform["outdir"], stacks=len(STACKS), findings=0)
 
 
 def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
-    """Negative control: a platform environment plus one non-compliant stack fails, and only that stack.
+    """Negative control: examples/platform/app.py, run as `cdk synth -c env=production` runs it,
+    with one non-compliant stack planted in its app, fails, and only on that stack.
 
-    A clean report only proves something if the packs ran; cdk-nag lists a pack in the report
-    only when it found something, so this plants a finding next to the platform's stacks.
+    A clean report only proves something if the gate ran; CDK lists a plugin in the report only
+    when it found something, so this plants findings next to the platform's stacks and lets the
+    app's own code (its ``compliance.enable`` included) synthesize them.
     """
     import aws_cdk as cdk
     from aws_cdk import aws_config as config
     from aws_cdk import aws_ec2 as ec2
     from aws_cdk import aws_s3 as s3
 
-    monkeypatch.syspath_prepend(str(PLATFORM))
-    import platform_stacks as platform_app
+    def plant(app: cdk.App) -> None:
+        planted = cdk.Stack(app, "FineFinds-Production-Planted")
+        ec2.CfnVPC(planted, "VpcWithoutFlowLogs", cidr_block="10.9.0.0/16")
+        # A deploy trap (the Config channel waits for its recorder) and a Control Tower breach (a
+        # bucket with none of the S3 controls), so the report shows the other two plugins ran too.
+        recorder = config.CfnConfigurationRecorder(planted, "Recorder", role_arn="arn:aws:iam::555555555555:role/config")
+        config.CfnDeliveryChannel(planted, "Channel", s3_bucket_name="planted").add_dependency(recorder)
+        s3.CfnBucket(planted, "PlainBucket")
 
-    app = cdk.App(outdir=str(tmp_path), context=support.RECOMMENDED_CONTEXT)
-    # One environment is enough to show the packs run on the platform's stacks (and keeps it quick).
-    platform_app.build_environment(app, profiles.EnvironmentProfile.from_file(PLATFORM / "env" / "production.toml"))
-    planted = cdk.Stack(app, "FineFinds-Production-Planted")
-    ec2.CfnVPC(planted, "VpcWithoutFlowLogs", cidr_block="10.9.0.0/16")
-    # A deploy trap (the Config channel waits for its recorder) and a Control Tower breach (a bucket
-    # with none of the S3 controls), so the report shows the other two plugins ran too.
-    recorder = config.CfnConfigurationRecorder(planted, "Recorder", role_arn="arn:aws:iam::555555555555:role/config")
-    config.CfnDeliveryChannel(planted, "Channel", s3_bucket_name="planted").add_dependency(recorder)
-    s3.CfnBucket(planted, "PlainBucket")
-    compliance.enable(app)
-    with pytest.raises(RuntimeError, match="ValidationFailed"):
-        app.synth()
-    findings = compliance.read_findings(tmp_path)
-    assert set(compliance.PACKS) | {"DeployReadiness", "ControlTower"} <= {f.pack for f in findings}
-    assert ("DeployReadiness", "ConfigRecorderChannelOrder", "FineFinds-Production-Planted/Channel") in {
-        (f.pack, f.rule, f.path) for f in findings
-    }
-    assert ("ControlTower", "CT.S3.PR.9", "FineFinds-Production-Planted/PlainBucket") in {(f.pack, f.rule, f.path) for f in findings}
-    assert {f.path.split("/")[0] for f in findings} == {"FineFinds-Production-Planted"}
+    # One environment is enough to show the gate runs on the platform's stacks (and keeps it quick).
+    error = support.run_example_with_planted_resources(
+        PLATFORM / "app.py", tmp_path, plant, monkeypatch, context={"env": "production"}
+    )
+    assert error is not None and "ValidationFailed" in error, error
+    # Every plugin ran on the production stacks and the planted one, and each found something there.
+    summary = support.assert_gate_ran(tmp_path, stacks=len(expected_concerns("production")) + 1, findings=None)
+    assert all(run.findings > 0 for run in summary.plugins), summary.plugins
+    findings = support.gate_findings(tmp_path)
+    assert {
+        ("AwsSolutions-VPC7", "FineFinds-Production-Planted/VpcWithoutFlowLogs"),
+        ("DeployReadiness::ConfigRecorderChannelOrder", "FineFinds-Production-Planted/Channel"),
+        ("ControlTower::CT.S3.PR.9", "FineFinds-Production-Planted/PlainBucket"),
+    } <= set(findings)
+    assert {path.split("/")[0] for _, path in findings} == {"FineFinds-Production-Planted"}
+    assert summary.findings == len(findings)
     # ... and the README's synth command reports that environment as failed (its exit code is 1).
     monkeypatch.syspath_prepend(str(ROOT / "scripts"))
     import platform_summary
@@ -117,6 +127,7 @@ def test_the_gate_is_active_on_the_platform_app(tmp_path, monkeypatch):
     rows, ok = platform_summary.summarise(tmp_path, ["production"])
     assert not ok and not rows[0]["passed"]
     assert any("VpcWithoutFlowLogs" in finding for finding in rows[0]["findings"])
+    assert platform_summary.compliance_status(rows[0]) == f"FAIL ({len(findings)} findings)"
 
 
 @pytest.mark.slow
@@ -137,6 +148,9 @@ def test_single_environment_with_context(qa_platform):
     assert "`cdk synth` of 1 environment(s)" in result.stdout
     assert sorted(qa_platform["stacks"]) == sorted(f"FineFinds-Qa-{c}" for c in expected_concerns("qa"))
     assert qa_platform["manifest"]["artifacts"]["FineFinds-Qa-Network"]["environment"].endswith("/eu-west-1")
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("qa ")]
+    assert line.endswith("  pass (0 findings, 4 packs, DeployReadiness, ControlTower)"), line
+    support.assert_gate_ran(qa_platform["outdir"], stacks=len(expected_concerns("qa")), findings=0)
 
 
 def test_unknown_environment_fails_clearly(tmp_path):

@@ -19,10 +19,8 @@ import support
 from finefinds_constructs import AlarmSpec, EnvironmentStack, profiles
 from finefinds_constructs._internal.iam import ManagedPolicyRole
 from finefinds_constructs.alarm_set import (
-    ACU_AT_MAX_PERCENT,
     HANDLERS,
     METRICS_IN_ANOTHER_REGION,
-    NAT_PACKET_DROP_PERCENT,
     AlarmSet,
     estimated_max_connections,
 )
@@ -39,6 +37,32 @@ SUPPORTED = ("SecureVpc", "Vpc", "WafProtection", "FargateWebService", "AuroraCl
 WEB_ACL = f"arn:aws:wafv2:us-east-1:{support.TEST_ACCOUNT}:global/webacl/edge/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 
 EMAILS = ("ops@example.com", "oncall@example.com")
+
+# Literal expectations (not read from the library or the presets): a changed threshold or period
+# fails a test named after the alarm, instead of only a snapshot.
+EVALUATION_PERIODS, DATAPOINTS_TO_ALARM, PERIOD_SECONDS = 3, 2, 60
+NAT_PACKET_DROP_PERCENT = 0.01  # AWS's recommended threshold
+WAF_BLOCKED_PERCENT = 25
+MIN_REQUESTS = 20
+CPU_PERCENT = 80
+MEMORY_PERCENT = 80
+ERROR_RATE_PERCENT = 5
+LATENCY_P99_MS = {"development": 1000, "qa": 1000, "sandbox": 1000, "staging": 1000, "production": 200}
+REPLICA_LAG_MS = 2000
+SIGN_IN_FAILURE_PERCENT = 50
+ACU_AT_MAX_PERCENT = 95
+NAT_GATEWAYS = {"development": 1, "qa": 1, "sandbox": 1, "staging": 1, "production": 3}
+#: Aurora per preset: (readers, serverless?, DbFreeableMemoryLow bytes, DbConnectionsHigh count):
+#: 20 % of the memory (2 GiB per maximum ACU; r7g.large: 16 GiB) and 80 % of the estimated
+#: max_connections (memory / 9,531,392 bytes, capped at 2000 for a 0-ACU minimum).
+DATABASE_ALARMS = {
+    "development": (0, True, 858993459, 360),  # 2 ACU: 4 GiB, 450 connections
+    "qa": (0, True, 1717986918, 721),  # 4 ACU: 8 GiB, 901 connections
+    "sandbox": (0, True, 858993459, 360),
+    "staging": (0, True, 3435973837, 1442),  # 8 ACU: 16 GiB, 1802 connections
+    "production": (2, False, 3435973837, 1442),  # r7g.large: 16 GiB, 1802 connections
+}
+CACHE_REPLICAS = {"development": 0, "qa": 0, "sandbox": 0, "staging": 1, "production": 2}
 
 
 def with_emails(profile: profiles.EnvironmentProfile) -> profiles.EnvironmentProfile:
@@ -135,6 +159,15 @@ def alarms_named(template, name: str) -> list[dict]:
     return [p for k, p in alarms(template).items() if name in k]
 
 
+def periods_of(alarm: dict) -> set[int]:
+    """The metric periods of a single-metric or a math-expression alarm."""
+    if "Metrics" not in alarm:
+        return {alarm["Period"]}
+    return {m["MetricStat"]["Period"] for m in alarm["Metrics"] if "MetricStat" in m} | {
+        m["Period"] for m in alarm["Metrics"] if "Period" in m
+    }
+
+
 def metric_names(alarm: dict) -> set[str]:
     if "MetricName" in alarm:
         return {alarm["MetricName"]}
@@ -188,23 +221,23 @@ def test_email_subscriptions_from_profile(result, preset):
 
 # -------------------------------------------------------------------------------------------- alarms
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_every_alarm_notifies_on_alarm_and_ok_and_uses_profile_periods(result, preset):
-    settings = profiles.PRESETS[preset].alarms
+def test_every_alarm_notifies_on_alarm_and_ok_and_breaches_2_of_3_one_minute_periods(result, preset):
     found = alarms(result.template(preset))
     assert found
     for alarm in found.values():
         assert alarm["AlarmActions"] == alarm["OKActions"]
         assert alarm["AlarmActions"][0]["Ref"].startswith("AlarmsTopic")
-        assert alarm["EvaluationPeriods"] == settings.evaluation_periods
-        assert alarm["DatapointsToAlarm"] == settings.datapoints_to_alarm
+        assert alarm["EvaluationPeriods"] == EVALUATION_PERIODS
+        assert alarm["DatapointsToAlarm"] == DATAPOINTS_TO_ALARM
+        assert periods_of(alarm) == {PERIOD_SECONDS}
         assert alarm["TreatMissingData"] == "notBreaching"
 
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_nat_gateway_alarms_per_gateway(result, preset):
+def test_nat_gateways_alarm_on_port_allocation_errors_and_0_01_percent_packets_dropped(result, preset):
     template = result.template(preset)
     nat_ids = sorted(support.resources_of_type(template, "AWS::EC2::NatGateway"))
-    assert len(nat_ids) == profiles.PRESETS[preset].network.nat_gateways
+    assert len(nat_ids) == NAT_GATEWAYS[preset]
     port = alarms_named(template, "PortAllocationErrors")
     assert sorted(a["Dimensions"][0]["Value"]["Ref"] for a in port) == nat_ids
     for alarm in port:
@@ -217,13 +250,12 @@ def test_nat_gateway_alarms_per_gateway(result, preset):
 
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_waf_blocked_share_alarm(result, preset):
-    settings = profiles.PRESETS[preset].alarms
+def test_waf_alarms_when_it_blocks_25_percent_of_at_least_20_requests(result, preset):
     (alarm,) = alarms_named(result.template(preset), "BlockedRequestsSpike")
-    assert alarm["Threshold"] == settings.waf_blocked_percent
+    assert alarm["Threshold"] == WAF_BLOCKED_PERCENT
     assert metric_names(alarm) == {"BlockedRequests", "AllowedRequests"}
     expression = next(m["Expression"] for m in alarm["Metrics"] if m.get("ReturnData", True) and "Expression" in m)
-    assert f">= {settings.min_requests}" in expression
+    assert f">= {MIN_REQUESTS}" in expression
     waf_dims = next(m for m in alarm["Metrics"] if "MetricStat" in m)["MetricStat"]["Metric"]["Dimensions"]
     assert {d["Name"] for d in waf_dims} == {"WebACL", "Rule", "Region"}
 
@@ -254,25 +286,27 @@ def test_dashboard_shows_monitored_resources(result, preset):
 
 # -------------------------------------------------------------------------------------------- web service
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_web_service_alarms_from_profile(web_result, preset):
+def test_web_service_alarms_at_80_percent_cpu_and_memory_5_percent_5xx_and_p99_budget(web_result, preset):
     assert preset in web_result.templates, web_result.error
-    settings = profiles.PRESETS[preset].alarms
     template = web_result.template(preset)
 
     def one(name: str) -> dict:
         (alarm,) = alarms_named(template, name)
         return alarm
 
-    assert (one("CpuHigh")["MetricName"], one("CpuHigh")["Threshold"]) == ("CPUUtilization", settings.cpu_percent)
-    assert (one("MemoryHigh")["MetricName"], one("MemoryHigh")["Threshold"]) == ("MemoryUtilization", settings.memory_percent)
+    assert (one("CpuHigh")["MetricName"], one("CpuHigh")["Threshold"]) == ("CPUUtilization", CPU_PERCENT)
+    assert (one("MemoryHigh")["MetricName"], one("MemoryHigh")["Threshold"]) == ("MemoryUtilization", MEMORY_PERCENT)
     assert metric_names(one("RunningTasksBelowDesired")) == {"RunningTaskCount", "DesiredTaskCount"}
     assert metric_names(one("LoadBalancer5xxRate")) == {"HTTPCode_ELB_5XX_Count", "RequestCount"}
-    assert one("LoadBalancer5xxRate")["Threshold"] == settings.error_rate_percent
+    assert one("LoadBalancer5xxRate")["Threshold"] == ERROR_RATE_PERCENT
     assert metric_names(one("Target5xxRate")) == {"HTTPCode_Target_5XX_Count", "RequestCount"}
-    assert one("Target5xxRate")["Threshold"] == settings.error_rate_percent
+    assert one("Target5xxRate")["Threshold"] == ERROR_RATE_PERCENT
     latency = one("LatencyP99High")
     assert (latency["MetricName"], latency["ExtendedStatistic"]) == ("TargetResponseTime", "p99")
-    assert latency["Threshold"] == settings.latency_p99_ms / 1000
+    assert latency["Threshold"] == LATENCY_P99_MS[preset] / 1000
+    for alarm in alarms(template).values():
+        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (EVALUATION_PERIODS, DATAPOINTS_TO_ALARM)
+        assert periods_of(alarm) == {PERIOD_SECONDS}
     assert one("UnhealthyTargets")["MetricName"] == "UnHealthyHostCount"
     assert one("RejectedConnections")["MetricName"] == "RejectedConnectionCount"
     (composite,) = support.resources_of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
@@ -459,14 +493,6 @@ def critical_ids(template) -> set[str]:
     return {k for k, p in alarms(template).items() if p["AlarmDescription"].startswith("[critical]")}
 
 
-def expected_memory_gib(profile: profiles.EnvironmentProfile) -> float:
-    # Serverless v2: 2 GiB per ACU at maximum capacity; the provisioned presets use r7g.large (16 GiB).
-    if profile.database.serverless:
-        return 2.0 * profile.database.max_acu
-    assert profile.database.instance_class == "r7g.large"
-    return 16.0
-
-
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
 def test_data_stacks_have_no_cdk_nag_findings(data_result, preset):
     assert data_result.error is None, data_result.error
@@ -488,29 +514,25 @@ def test_data_stacks_cfn_lint_clean(data_result):
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
 def test_data_alarms_notify_and_treat_missing_data_explicitly(data_result, preset):
-    settings = profiles.PRESETS[preset].alarms
     for template in (data_result.template(preset), edge_template(data_result, preset)):
         found = alarms(template)
         assert found
         for alarm in found.values():
             assert alarm["AlarmActions"] == alarm["OKActions"]
-            assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (
-                settings.evaluation_periods,
-                settings.datapoints_to_alarm,
-            )
+            assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (EVALUATION_PERIODS, DATAPOINTS_TO_ALARM)
+            assert periods_of(alarm) == {PERIOD_SECONDS}
             assert alarm["TreatMissingData"] == "notBreaching"
 
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_aurora_alarms_from_profile(data_result, preset):
-    profile = profiles.PRESETS[preset]
-    settings, db = profile.alarms, profile.database
+def test_aurora_alarms_at_80_percent_cpu_20_percent_free_memory_80_percent_connections(data_result, preset):
+    readers, serverless, free_bytes, connection_limit = DATABASE_ALARMS[preset]
     template = data_result.template(preset)
     (cluster_id,) = support.resources_of_type(template, "AWS::RDS::DBCluster")
     names = {k for k in alarms(template) if "Database" in k}
     expected = {"DbCpuHigh", "DbFreeableMemoryLow", "DbConnectionsHigh"}
-    expected |= {"DbReplicaLagHigh"} if db.readers else set()
-    expected |= {"DbCapacityAtMaximum"} if db.serverless else set()
+    expected |= {"DbReplicaLagHigh"} if readers else set()
+    expected |= {"DbCapacityAtMaximum"} if serverless else set()
     assert {n for n in ("DbCpuHigh", "DbFreeableMemoryLow", "DbConnectionsHigh", "DbReplicaLagHigh", "DbCapacityAtMaximum")
             if any(n in k for k in names)} == expected
     assert len(names) == len(expected)
@@ -521,19 +543,17 @@ def test_aurora_alarms_from_profile(data_result, preset):
         assert not alarm["AlarmDescription"].startswith("[critical]")
 
     cpu = named(template, "DbCpuHigh")
-    assert (cpu["MetricName"], cpu["Statistic"], cpu["Threshold"]) == ("CPUUtilization", "Maximum", settings.cpu_percent)
-    memory_gib = expected_memory_gib(profile)
+    assert (cpu["MetricName"], cpu["Statistic"], cpu["Threshold"]) == ("CPUUtilization", "Maximum", CPU_PERCENT)
     free = named(template, "DbFreeableMemoryLow")
     assert (free["MetricName"], free["Statistic"], free["ComparisonOperator"]) == ("FreeableMemory", "Minimum", "LessThanThreshold")
-    assert free["Threshold"] == round(memory_gib * 2**30 * (100 - settings.memory_percent) / 100)
-    max_connections = min(int(memory_gib * 2**30) // 9_531_392, 2000 if db.serverless and db.min_acu <= 0.5 else 5000)
+    assert free["Threshold"] == free_bytes
     connections = named(template, "DbConnectionsHigh")
     assert (connections["MetricName"], connections["Statistic"]) == ("DatabaseConnections", "Maximum")
-    assert connections["Threshold"] == round(max_connections * settings.connections_percent / 100)
-    if db.readers:
+    assert connections["Threshold"] == connection_limit
+    if readers:
         lag = named(template, "DbReplicaLagHigh")
-        assert (lag["MetricName"], lag["Threshold"]) == ("AuroraReplicaLag", settings.replica_lag_ms)
-    if db.serverless:
+        assert (lag["MetricName"], lag["Threshold"]) == ("AuroraReplicaLag", REPLICA_LAG_MS)
+    if serverless:
         acu = named(template, "DbCapacityAtMaximum")
         assert (acu["MetricName"], acu["Statistic"], acu["ComparisonOperator"], acu["Threshold"]) == (
             "ACUUtilization",
@@ -552,18 +572,17 @@ def test_estimated_max_connections_matches_aurora_formula():
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
 def test_redis_alarms_cover_every_member_cluster(data_result, preset):
-    profile = profiles.PRESETS[preset]
-    settings = profile.alarms
+    replicas = CACHE_REPLICAS[preset]
     template = data_result.template(preset)
     (group_id,) = support.resources_of_type(template, "AWS::ElastiCache::ReplicationGroup")
-    members = [{"Fn::Join": ["", [{"Ref": group_id}, f"-{i:03d}"]]} for i in range(1, profile.cache.replicas + 2)]
+    members = [{"Fn::Join": ["", [{"Ref": group_id}, f"-{i:03d}"]]} for i in range(1, replicas + 2)]
     expected = {
-        "CacheEngineCpuHigh": ("EngineCPUUtilization", "Maximum", "MAX", settings.cpu_percent),
-        "CacheMemoryHigh": ("DatabaseMemoryUsagePercentage", "Maximum", "MAX", settings.memory_percent),
+        "CacheEngineCpuHigh": ("EngineCPUUtilization", "Maximum", "MAX", CPU_PERCENT),
+        "CacheMemoryHigh": ("DatabaseMemoryUsagePercentage", "Maximum", "MAX", MEMORY_PERCENT),
         "CacheEvictions": ("Evictions", "Sum", "SUM", 0),
     }
-    if profile.cache.replicas:
-        expected["CacheReplicationLagHigh"] = ("ReplicationLag", "Maximum", "MAX", settings.replica_lag_ms / 1000)
+    if replicas:
+        expected["CacheReplicationLagHigh"] = ("ReplicationLag", "Maximum", "MAX", REPLICA_LAG_MS / 1000)
     else:
         assert alarms_named(template, "CacheReplicationLag") == []
     assert len([k for k in alarms(template) if "Cache" in k]) == len(expected)
@@ -577,8 +596,7 @@ def test_redis_alarms_cover_every_member_cluster(data_result, preset):
 
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_auth_alarms_for_the_web_client(data_result, preset):
-    settings = profiles.PRESETS[preset].alarms
+def test_auth_alarms_on_throttling_and_50_percent_failed_sign_ins(data_result, preset):
     template = data_result.template(preset)
     (pool_id,) = support.resources_of_type(template, "AWS::Cognito::UserPool")
     (client_id,) = support.resources_of_type(template, "AWS::Cognito::UserPoolClient")
@@ -587,19 +605,18 @@ def test_auth_alarms_for_the_web_client(data_result, preset):
     assert throttled["Threshold"] == 0 and throttled["AlarmDescription"].startswith("[critical]")
     assert metric_names(throttled) == {"SignInThrottles", "TokenRefreshThrottles", "SignUpThrottles"}
     failures = named(template, "SignInFailuresHigh")
-    assert failures["Threshold"] == settings.sign_in_failure_percent
+    assert failures["Threshold"] == SIGN_IN_FAILURE_PERCENT
     assert not failures["AlarmDescription"].startswith("[critical]")
     assert sorted(m["Stat"] for m in stats(failures)) == ["SampleCount", "Sum"]
     assert metric_names(failures) == {"SignInSuccesses"}
-    assert f"attempts >= {max(1, settings.min_requests)}" in expression_of(failures)
+    assert f"attempts >= {MIN_REQUESTS}" in expression_of(failures)
     for alarm in (throttled, failures):
         for stat in stats(alarm):
             assert (stat["Metric"]["Namespace"], stat["Metric"]["Dimensions"]) == ("AWS/Cognito", dimensions)
 
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_cdn_alarms_from_a_us_east_1_alarm_set(data_result, preset):
-    settings = profiles.PRESETS[preset].alarms
+def test_cdn_alarms_from_a_us_east_1_alarm_set_at_5_percent_5xx_and_p99_budget(data_result, preset):
     template = edge_template(data_result, preset)
     (distribution_id,) = support.resources_of_type(template, "AWS::CloudFront::Distribution")
     (subscription,) = support.resources_of_type(template, "AWS::CloudFront::MonitoringSubscription").values()
@@ -609,12 +626,12 @@ def test_cdn_alarms_from_a_us_east_1_alarm_set(data_result, preset):
     }
     dimensions = [{"Name": "DistributionId", "Value": {"Ref": distribution_id}}, {"Name": "Region", "Value": "Global"}]
     rate = named(template, "Cdn5xxRate")
-    assert rate["Threshold"] == settings.error_rate_percent and rate["AlarmDescription"].startswith("[critical]")
+    assert rate["Threshold"] == ERROR_RATE_PERCENT and rate["AlarmDescription"].startswith("[critical]")
     assert metric_names(rate) == {"5xxErrorRate", "Requests"}
-    assert f">= {settings.min_requests}" in expression_of(rate)
+    assert f">= {MIN_REQUESTS}" in expression_of(rate)
     assert all(s["Metric"]["Dimensions"] == dimensions for s in stats(rate))
     latency = named(template, "CdnOriginLatencyP99High")
-    assert (latency["MetricName"], latency["ExtendedStatistic"], latency["Threshold"]) == ("OriginLatency", "p99", settings.latency_p99_ms)
+    assert (latency["MetricName"], latency["ExtendedStatistic"], latency["Threshold"]) == ("OriginLatency", "p99", LATENCY_P99_MS[preset])
     assert latency["Dimensions"] == dimensions
     assert set(alarms(template)) == {k for k in alarms(template) if "Cdn5xxRate" in k or "CdnOriginLatency" in k}
     (composite,) = support.resources_of_type(template, "AWS::CloudWatch::CompositeAlarm").values()

@@ -17,6 +17,39 @@ PRESETS = support.PRESET_NAMES
 MANIFEST = Path(__file__).with_name("logical_ids_audit_trail.json")
 PINNED_TYPES = ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::CloudTrail::Trail")
 
+# Literal expectations per preset (not read from the presets): shorter audit retention fails a
+# test named after it.
+#: Audit bucket: (days before S3 Glacier, days before expiry).
+AUDIT_RETENTION = {
+    "development": (30, 90),
+    "qa": (30, 90),
+    "sandbox": (30, 90),
+    "staging": (90, 365),
+    "production": (90, 2557),  # seven years
+}
+#: The trail's CloudWatch log group retention, days.
+LOG_RETENTION_DAYS = {"development": 30, "qa": 30, "sandbox": 30, "staging": 90, "production": 365}
+#: Presets whose audit records survive stack deletion.
+RETAINED = {"staging", "production"}
+#: The AWS managed Config rules deployed by default.
+CONFIG_RULES = [
+    "CLOUD_TRAIL_ENABLED",
+    "CLOUD_TRAIL_ENCRYPTION_ENABLED",
+    "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
+    "CMK_BACKING_KEY_ROTATION_ENABLED",
+    "ENCRYPTED_VOLUMES",
+    "IAM_ROOT_ACCESS_KEY_CHECK",
+    "RDS_SNAPSHOTS_PUBLIC_PROHIBITED",
+    "RDS_STORAGE_ENCRYPTED",
+    "ROOT_ACCOUNT_MFA_ENABLED",
+    "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+    "S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
+    "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+    "S3_BUCKET_SSL_REQUESTS_ONLY",
+    "VPC_DEFAULT_SECURITY_GROUP_CLOSED",
+    "VPC_FLOW_LOGS_ENABLED",
+]
+
 
 def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     AuditTrail(stack, "Audit", profile=profile)
@@ -107,7 +140,7 @@ def test_bucket_locked_down(synth, preset):
     assert deny_delete["Effect"] == "Deny"
     assert deny_delete["Principal"] == {"AWS": "*"}
     assert deny_delete["Action"] == ["s3:DeleteObject", "s3:DeleteObjectVersion"]
-    if _profile(preset).is_retained:
+    if preset in RETAINED:
         assert "Condition" not in deny_delete
     else:  # only the auto-delete handler may empty a destroyable environment's bucket
         assert list(deny_delete["Condition"]) == ["ArnNotEquals"]
@@ -116,23 +149,28 @@ def test_bucket_locked_down(synth, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_lifecycle_archives_then_expires_after_profile_retention(synth, preset):
-    audit = _profile(preset).audit
+def test_lifecycle_archives_then_expires_after_preset_retention(synth, preset):
+    glacier_after, expire_after = AUDIT_RETENTION[preset]
     _, bucket = _audit_bucket(synth, preset)
     rules = {r["Id"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
     rule = rules["ArchiveThenExpire"]
-    assert rule["ExpirationInDays"] == audit.retention_days
-    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": audit.retention_days}
-    assert rule["Transitions"] == [{"StorageClass": "GLACIER", "TransitionInDays": audit.glacier_after_days}]
+    assert rule["ExpirationInDays"] == expire_after
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": expire_after}
+    assert rule["Transitions"] == [{"StorageClass": "GLACIER", "TransitionInDays": glacier_after}]
+
+
+def test_production_keeps_audit_logs_seven_years(synth):
+    _, bucket = _audit_bucket(synth, "production")
+    rules = {r["Id"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["ArchiveThenExpire"]["ExpirationInDays"] == 2557
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_log_group_encrypted_with_profile_retention(synth, preset):
-    profile = _profile(preset)
+def test_log_group_encrypted_with_preset_retention(synth, preset):
     _, group = _one(synth, preset, "AWS::Logs::LogGroup")
-    assert group["Properties"]["RetentionInDays"] == profile.audit.log_retention_days
+    assert group["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS[preset]
     assert group["Properties"]["KmsKeyId"]["Fn::GetAtt"][0].startswith("AuditKey")
-    assert group["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    assert group["DeletionPolicy"] == ("Retain" if preset in RETAINED else "Delete")
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -163,10 +201,10 @@ def test_recorder_and_channel_wait_for_the_policies_not_for_each_other(synth, pr
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_managed_config_rules_from_profile(synth, preset):
+def test_fifteen_managed_config_rules_by_default(synth, preset):
     rules = _of_type(synth, preset, "AWS::Config::ConfigRule")
     identifiers = sorted(r["Properties"]["Source"]["SourceIdentifier"] for r in rules.values())
-    assert identifiers == sorted(_profile(preset).audit.config_rules)
+    assert identifiers == CONFIG_RULES
     assert all(r["Properties"]["Source"]["Owner"] == "AWS" for r in rules.values())
     assert all(any(d.startswith("AuditRecorder") for d in r["DependsOn"]) for r in rules.values())
 
@@ -253,7 +291,7 @@ def test_account_that_already_records_gets_only_the_rules(how):
     assert "AWS::Config::DeliveryChannel" not in types
     assert not [k for k in resources if k.startswith("AuditConfigRole")]
     rules = {k: r for k, r in resources.items() if r["Type"] == "AWS::Config::ConfigRule"}
-    assert len(rules) == len(profile.audit.config_rules)
+    assert len(rules) == len(CONFIG_RULES)
     assert all("DependsOn" not in r for r in rules.values())
     assert types.count("AWS::CloudTrail::Trail") == 1
 
@@ -320,3 +358,13 @@ def test_profile_validates_retention():
 def test_profile_must_be_a_profile():
     with pytest.raises(ConfigurationError, match="an EnvironmentProfile"):
         AuditTrail(_stack(cdk.App()), "Audit", profile="production")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("home_region, explicit", [(None, False), ("us-east-1", True)])
+def test_record_global_resources_argument_overrides_the_home_region(home_region, explicit):
+    profile = dataclasses.replace(
+        _profile("production"), audit=dataclasses.replace(profiles.PRODUCTION.audit, home_region=home_region)
+    )
+    stack = EnvironmentStack(cdk.App(), "Audit", profile=profile)
+    trail = AuditTrail(stack, "Audit", profile=profile, record_global_resources=explicit)
+    assert stack.resolve(trail.recorder.recording_group) == {"allSupported": True, "includeGlobalResourceTypes": explicit}

@@ -29,6 +29,27 @@ PINNED_TYPES = (
     "AWS::Logs::LogGroup",
 )
 
+# Literal expectations per preset (not read from the presets): a changed retention, protection
+# or capacity fails a test named after it.
+#: Automated backup retention (BackupRetentionPeriod), days.
+BACKUP_RETENTION_DAYS = {"development": 1, "qa": 3, "sandbox": 1, "staging": 7, "production": 35}
+#: Retention of the exported PostgreSQL logs, days.
+LOG_RETENTION_DAYS = {"development": 14, "qa": 30, "sandbox": 7, "staging": 90, "production": 365}
+#: Serverless v2 (min ACU, max ACU, seconds until auto-pause); production is provisioned.
+SERVERLESS_CAPACITY = {"development": (0, 2, 600), "qa": (0, 4, 600), "sandbox": (0, 2, 600), "staging": (0, 8, 600)}
+#: Instances (writer + readers) and their class.
+INSTANCES = {
+    "development": (1, "db.serverless"),
+    "qa": (1, "db.serverless"),
+    "sandbox": (1, "db.serverless"),
+    "staging": (1, "db.serverless"),
+    "production": (3, "db.r7g.large"),
+}
+#: Presets with an RDS Proxy in front of the cluster.
+RDS_PROXY = {"production"}
+#: Presets with deletion protection on and data snapshotted/retained on stack deletion.
+PROTECTED = {"staging", "production"}
+
 
 def _build(stack: cdk.Stack, profile: profiles.EnvironmentProfile) -> None:
     network = SecureVpc(stack, "Network", profile=profile)
@@ -91,29 +112,23 @@ def test_engine_is_current_aurora_postgresql(synth, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_capacity_follows_profile(synth, preset):
+def test_capacity_per_preset(synth, preset):
     template = synth.template(preset)
-    db = _profile(preset).database
+    count, instance_class = INSTANCES[preset]
     _, cluster = _cluster(template)
     instances = _instances(template)
-    assert len(instances) == db.readers + 1
+    assert len(instances) == count
     writers = [i for i in instances.values() if i["Properties"].get("PromotionTier", 0) == 0]
     assert writers, "a writer (promotion tier 0) must exist"
-    if db.serverless:
+    assert {i["Properties"]["DBInstanceClass"] for i in instances.values()} == {instance_class}
+    if preset in SERVERLESS_CAPACITY:
         scaling = cluster["Properties"]["ServerlessV2ScalingConfiguration"]
-        assert scaling["MinCapacity"] == db.min_acu
-        assert scaling["MaxCapacity"] == db.max_acu
-        if db.min_acu == 0:
-            assert scaling["SecondsUntilAutoPause"] == db.auto_pause_seconds
-        for instance in instances.values():
-            assert instance["Properties"]["DBInstanceClass"] == "db.serverless"
+        assert (scaling["MinCapacity"], scaling["MaxCapacity"], scaling["SecondsUntilAutoPause"]) == SERVERLESS_CAPACITY[preset]
     else:
         assert "ServerlessV2ScalingConfiguration" not in cluster["Properties"]
-        for instance in instances.values():
-            assert instance["Properties"]["DBInstanceClass"] == f"db.{db.instance_class}"
 
 
-@pytest.mark.parametrize("preset", [p for p in PRESETS if profiles.PRESETS[p].database.serverless])
+@pytest.mark.parametrize("preset", ["development", "qa", "sandbox", "staging"])
 def test_non_production_scales_to_zero_and_pauses(synth, preset):
     _, cluster = _cluster(synth.template(preset))
     scaling = cluster["Properties"]["ServerlessV2ScalingConfiguration"]
@@ -121,10 +136,10 @@ def test_non_production_scales_to_zero_and_pauses(synth, preset):
     assert 300 <= scaling["SecondsUntilAutoPause"] <= 86400
 
 
-def test_production_is_provisioned_graviton_multi_az(synth):
+def test_production_is_provisioned_graviton_multi_az_with_two_readers(synth):
     template = synth.template("production")
     instances = _instances(template)
-    assert len(instances) >= 2, "production needs at least one reader for Multi-AZ"
+    assert len(instances) == 3, "production runs a writer and two readers (Multi-AZ)"
     classes = {i["Properties"]["DBInstanceClass"] for i in instances.values()}
     assert classes == {"db.r7g.large"}
     zones = [i["Properties"]["AvailabilityZone"] for i in instances.values()]
@@ -140,7 +155,9 @@ def test_cluster_in_isolated_subnets_not_public(synth, preset):
     _, group = _one(template, "AWS::RDS::DBSubnetGroup")
     subnet_refs = [s["Ref"] for s in group["Properties"]["SubnetIds"]]
     assert subnet_refs and all("IsolatedSubnet" in ref for ref in subnet_refs)
-    for instance in _instances(template).values():
+    instances = _instances(template)
+    assert len(instances) == INSTANCES[preset][0]
+    for instance in instances.values():
         assert instance["Properties"]["PubliclyAccessible"] is False
 
 
@@ -326,7 +343,7 @@ def test_application_is_handed_the_endpoint_it_must_use(synth, preset):
     database = _database(synth, preset)
     stack = synth.stacks[preset]
     environment = {k: stack.resolve(v) for k, v in database.connection_environment().items()}
-    if _profile(preset).database.rds_proxy:
+    if preset in RDS_PROXY:
         host, port = {"Fn::GetAtt": ["DatabaseProxyE01FC4E6", "Endpoint"]}, str(POSTGRES_PROXY_PORT)
     else:
         host, port = {"Fn::GetAtt": ["DatabaseCluster5B53A178", "Endpoint.Address"]}, str(DEFAULT_PORT)
@@ -344,7 +361,7 @@ def test_grant_connect_grants_rds_db_connect_where_the_application_connects(synt
     """Trap 8: rds-db:connect as the application user on the proxy, or on the cluster without one."""
     template = synth.template(preset)
     _, policy = _one(template, "AWS::IAM::ManagedPolicy", prefix="ClientRolePolicy")
-    if _profile(preset).database.rds_proxy:
+    if preset in RDS_PROXY:
         resource_id = {"Fn::Select": [6, {"Fn::Split": [":", {"Fn::GetAtt": ["DatabaseProxyE01FC4E6", "DBProxyArn"]}]}]}
     else:
         resource_id = {"Fn::GetAtt": ["DatabaseCluster5B53A178", "DBClusterResourceId"]}
@@ -366,24 +383,24 @@ def test_grant_connect_grants_rds_db_connect_where_the_application_connects(synt
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_backups_follow_profile(synth, preset):
+def test_backup_retention_and_windows(synth, preset):
     _, cluster = _cluster(synth.template(preset))
     props = cluster["Properties"]
-    assert props["BackupRetentionPeriod"] == _profile(preset).database.backup_retention_days
+    assert props["BackupRetentionPeriod"] == BACKUP_RETENTION_DAYS[preset]
     assert props["PreferredBackupWindow"] == "02:00-03:00"
     assert props["PreferredMaintenanceWindow"] == "sun:03:30-sun:04:30"
     assert props["CopyTagsToSnapshot"] is True
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_postgresql_logs_exported_with_profile_retention(synth, preset):
+def test_postgresql_logs_exported_with_preset_retention(synth, preset):
     template = synth.template(preset)
     cluster_id, cluster = _cluster(template)
     props = cluster["Properties"]
     assert props["EnableCloudwatchLogsExports"] == ["postgresql"]
     group_id, group = _one(template, "AWS::Logs::LogGroup", prefix="DatabasePostgresqlLogs")
     assert group["Properties"]["LogGroupName"] == f"/aws/rds/cluster/{props['DBClusterIdentifier']}/postgresql"
-    assert group["Properties"]["RetentionInDays"] == _profile(preset).protection.log_retention_days
+    assert group["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS[preset]
     assert group_id in cluster.get("DependsOn", []), "the log group must exist before RDS writes to it"
     assert not support.resources_of_type(template, "Custom::LogRetention"), "no log-retention Lambda"
 
@@ -396,7 +413,9 @@ def test_enhanced_monitoring_and_performance_insights(synth, preset):
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "monitoring.rds.amazonaws.com"
     }
-    for instance in _instances(template).values():
+    instances = _instances(template)
+    assert len(instances) == INSTANCES[preset][0]
+    for instance in instances.values():
         assert instance["Properties"]["MonitoringInterval"] == 60
         assert instance["Properties"]["MonitoringRoleArn"] == _getatt_arn(role_id)
 
@@ -407,7 +426,6 @@ def test_enhanced_monitoring_and_performance_insights(synth, preset):
 @pytest.mark.parametrize("preset", PRESETS)
 def test_deletion_protection_and_removal_policies(synth, preset):
     template = synth.template(preset)
-    profile = _profile(preset)
     _, cluster = _cluster(template)
     _, key = _one(template, "AWS::KMS::Key")
     _, secret = _master_secret(template)
@@ -415,8 +433,8 @@ def test_deletion_protection_and_removal_policies(synth, preset):
     # The Data API call's log group has a generated name, so keeping it blocks nothing.
     _, call_logs = _one(template, "AWS::Logs::LogGroup", prefix="DatabaseAppUserLogs")
     assert "LogGroupName" not in call_logs["Properties"]
-    if profile.is_retained:
-        assert cluster["Properties"]["DeletionProtection"] is profile.protection.deletion_protection
+    if preset in PROTECTED:
+        assert cluster["Properties"]["DeletionProtection"] is True
         assert (cluster["DeletionPolicy"], cluster["UpdateReplacePolicy"]) == ("Snapshot", "Snapshot")
         for resource in (key, secret, call_logs):
             assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
@@ -427,7 +445,12 @@ def test_deletion_protection_and_removal_policies(synth, preset):
         assert cluster["Properties"]["DeletionProtection"] is False
         assert (cluster["DeletionPolicy"], cluster["UpdateReplacePolicy"]) == ("Delete", "Delete")
         for resource in (key, secret, group, call_logs):
-            assert resource.get("DeletionPolicy", "Delete") == "Delete"
+            assert resource["DeletionPolicy"] == "Delete"
+
+
+def test_production_keeps_database_backups_35_days(synth):
+    _, cluster = _cluster(synth.template("production"))
+    assert cluster["Properties"]["BackupRetentionPeriod"] == 35
 
 
 def test_production_and_staging_are_protected(synth):
@@ -444,7 +467,7 @@ def test_production_and_staging_are_protected(synth):
 def test_rds_proxy_per_profile(synth, preset):
     template = synth.template(preset)
     proxies = support.resources_of_type(template, "AWS::RDS::DBProxy")
-    if not _profile(preset).database.rds_proxy:
+    if preset not in RDS_PROXY:
         assert proxies == {}
         return
     (proxy_id, proxy), = proxies.items()
@@ -660,3 +683,35 @@ def test_two_clusters_in_one_stack_share_the_data_api_function():
     for policy in policies.values():
         assert policy["Properties"]["Roles"] == [{"Ref": roles[0]}]
     assert len([k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function" and k.startswith("AWS679f")]) == 1
+
+
+def test_serverless_readers_and_a_vpc_without_egress_subnets():
+    """No preset runs serverless readers, a floor above 0 ACU or a VPC with isolated subnets only."""
+    profile = _profile("development")
+    profile = dataclasses.replace(profile, database=dataclasses.replace(profile.database, min_acu=0.5))
+    stack = EnvironmentStack(cdk.App(), "Readers", profile=profile)
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0a1b2c3d4e5f60718",
+        vpc_cidr_block="10.10.0.0/16",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        isolated_subnet_ids=["subnet-0a1b2c3d4e5f60718", "subnet-0b1c2d3e4f5a60718"],
+    )
+    AuroraCluster(stack, "Database", profile=profile, vpc=vpc, readers=2)
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    instances = {
+        k.split("Cluster", 1)[1][:-8]: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::RDS::DBInstance"
+    }
+    # Reader1 scales with the writer (tier 1), so a failover lands on a warm instance; the zones alternate.
+    assert {k: (p["DBInstanceClass"], p["PromotionTier"], p["AvailabilityZone"]) for k, p in instances.items()} == {
+        "Writer": ("db.serverless", 0, "eu-west-1a"),
+        "Reader1": ("db.serverless", 1, "eu-west-1b"),
+        "Reader2": ("db.serverless", 2, "eu-west-1a"),
+    }
+    (cluster,) = [v for v in resources.values() if v["Type"] == "AWS::RDS::DBCluster"]
+    # Above 0 ACU the cluster never pauses, so no auto-pause delay is set.
+    assert cluster["Properties"]["ServerlessV2ScalingConfiguration"] == {"MinCapacity": 0.5, "MaxCapacity": 2}
+    # Without private-with-egress subnets the rotation function runs in the isolated ones.
+    (rotation,) = [v for v in resources.values() if v["Type"] == "AWS::Serverless::Application"]
+    assert rotation["Properties"]["Parameters"]["vpcSubnetIds"] == "subnet-0a1b2c3d4e5f60718,subnet-0b1c2d3e4f5a60718"

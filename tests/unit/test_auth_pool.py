@@ -15,7 +15,7 @@ from aws_cdk.assertions import Template
 
 import support
 from finefinds_constructs import ConfigurationError, EnvironmentStack, compliance, profiles
-from finefinds_constructs.auth_pool import PASSWORD_MIN_LENGTH, AuthPool
+from finefinds_constructs.auth_pool import AuthPool
 from finefinds_constructs.email_sender import EmailSender
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +37,11 @@ DERIVED_PREFIX = {
     "production": "finefinds-production-c6deb2a5",
 }
 MAIL_DOMAIN = "mail.example.com"
+# Literal expectations per preset (not read from the presets).
+#: MfaConfiguration: production requires MFA, the others offer it.
+MFA = {"development": "OPTIONAL", "qa": "OPTIONAL", "sandbox": "OPTIONAL", "staging": "OPTIONAL", "production": "ON"}
+#: Presets whose user pools have deletion protection and are retained on stack deletion.
+PROTECTED = {"staging", "production"}
 
 
 def urls(profile: profiles.EnvironmentProfile, all_urls: list[str]) -> list[str]:
@@ -99,20 +104,23 @@ def client(template, name: str = "Shop") -> dict:
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_mfa_per_profile_totp_only(synthesized, preset):
-    expected = "ON" if profiles.PRESETS[preset].auth.mfa == "REQUIRED" else "OPTIONAL"
+def test_mfa_per_preset_totp_only(synthesized, preset):
     for name in ("Shop", "Staff"):
         props = pool(synthesized.template(preset), name)["Properties"]
-        assert props["MfaConfiguration"] == expected
+        assert props["MfaConfiguration"] == MFA[preset]
         assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]  # TOTP; no SMS
         assert "SmsConfiguration" not in props
-    assert (expected == "ON") is (preset == "production")
+
+
+def test_production_requires_mfa(synthesized):
+    for name in ("Shop", "Staff"):
+        assert pool(synthesized.template("production"), name)["Properties"]["MfaConfiguration"] == "ON"
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_password_policy(synthesized, preset):
+def test_password_policy_12_characters_of_four_kinds(synthesized, preset):
     policy = pool(synthesized.template(preset))["Properties"]["Policies"]["PasswordPolicy"]
-    assert policy["MinimumLength"] == PASSWORD_MIN_LENGTH >= 12
+    assert policy["MinimumLength"] == 12
     for rule in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"):
         assert policy[rule] is True, rule
 
@@ -143,7 +151,6 @@ def test_threat_protection_per_profile(synthesized, preset):
     else:
         assert props["UserPoolTier"] == "ESSENTIALS"
         assert props["UserPoolAddOns"] == {"AdvancedSecurityMode": "OFF"}
-    assert profiles.PRESETS[preset].auth.threat_protection == ("ENFORCED" if preset == "production" else "OFF")
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -165,12 +172,11 @@ def test_email_through_ses_in_production_cognito_elsewhere(synthesized, preset):
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_deletion_protection_and_removal_policy(synthesized, preset):
-    profile = profiles.PRESETS[preset]
-    resource = pool(synthesized.template(preset))
-    assert resource["Properties"]["DeletionProtection"] == ("ACTIVE" if profile.protection.deletion_protection else "INACTIVE")
-    assert resource["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
-    assert resource["UpdateReplacePolicy"] == resource["DeletionPolicy"]
-    assert profile.is_retained is (preset in ("staging", "production"))
+    for name in ("Shop", "Staff"):
+        resource = pool(synthesized.template(preset), name)
+        assert resource["Properties"]["DeletionProtection"] == ("ACTIVE" if preset in PROTECTED else "INACTIVE")
+        assert resource["DeletionPolicy"] == ("Retain" if preset in PROTECTED else "Delete")
+        assert resource["UpdateReplacePolicy"] == resource["DeletionPolicy"]
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -274,7 +280,7 @@ def test_no_findings_at_all(synthesized):
 def test_mfa_acknowledgement_only_where_the_profile_makes_mfa_optional(synthesized, preset):
     node = synthesized.stacks[preset].node.find_child("Shop").node.find_child("UserPool").node.default_child
     keys = {k.split("::", 1)[-1] for m in node.node.metadata if m.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY for k in m.data}
-    assert ("AwsSolutions-COG2" in keys) is (profiles.PRESETS[preset].auth.mfa == "OPTIONAL")
+    assert ("AwsSolutions-COG2" in keys) is (MFA[preset] == "OPTIONAL")
     assert ("AwsSolutions-COG8" in keys) is (preset != "production")  # threat protection only in production
 
 
@@ -477,3 +483,31 @@ def test_profile_refuses_email_from_without_ses():
         profiles.AuthSettings(email_from="no-reply@example.com")
     with pytest.raises(ConfigurationError, match="auth.email"):
         profiles.AuthSettings(email="SMTP")
+
+
+def test_threat_protection_audit_uses_plus_in_audit_mode():
+    """Given a profile that audits threats (no preset does), then Plus with both modes AUDIT_ONLY, no findings."""
+    outdir = tempfile.mkdtemp(prefix="ff-auth-audit-")
+    try:
+        app = cdk.App(outdir=outdir)
+        profile = dataclasses.replace(
+            support.profile_for_tests("sandbox"), auth=profiles.AuthSettings(mfa="OPTIONAL", threat_protection="AUDIT")
+        )
+        stack = EnvironmentStack(app, "AuditThreats", profile=profile)
+        auth = AuthPool(stack, "Auth", profile=profile, callback_urls=CALLBACKS, logout_urls=[])
+        compliance.enable(app)
+        app.synth()
+        assert compliance.read_findings(outdir) == []
+        template = json.loads((Path(outdir) / "AuditThreats.template.json").read_text())
+        (user_pool,) = [v for v in template["Resources"].values() if v["Type"] == "AWS::Cognito::UserPool"]
+        assert user_pool["Properties"]["UserPoolTier"] == "PLUS"
+        assert user_pool["Properties"]["UserPoolAddOns"] == {
+            "AdvancedSecurityMode": "AUDIT",
+            "AdvancedSecurityAdditionalFlows": {"CustomAuthMode": "AUDIT"},
+        }
+        # Only threat protection "OFF" is accepted as missing (AwsSolutions-COG8).
+        node = auth.user_pool.node.default_child
+        keys = {k for m in node.node.metadata if m.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY for k in m.data}
+        assert not any(k.endswith("AwsSolutions-COG8") for k in keys)
+    finally:
+        shutil.rmtree(outdir, ignore_errors=True)

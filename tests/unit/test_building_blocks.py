@@ -12,6 +12,11 @@ import support
 from finefinds_constructs import ConfigurationError, EnvironmentStack, building_blocks, profiles
 
 PRESETS = support.PRESET_NAMES
+# Literal expectations per preset (not read from the presets).
+#: Log group retention (profile.protection.log_retention_days), days.
+LOG_RETENTION_DAYS = {"development": 14, "qa": 30, "sandbox": 7, "staging": 90, "production": 365}
+#: Presets whose log groups and keys survive stack deletion.
+RETAINED = {"staging", "production"}
 
 
 def _build(stack, profile):
@@ -49,12 +54,14 @@ def _one(template, resource_type: str) -> dict:
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_log_group_retention_and_removal_follow_the_profile(synth, preset):
-    profile = profiles.PRESETS[preset]
-    (group,) = [g for k, g in support.resources_of_type(synth.template(preset), "AWS::Logs::LogGroup").items() if k.startswith("WorkerLogs")]
-    assert group["Properties"]["RetentionInDays"] == profile.protection.log_retention_days
-    assert group["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
-    assert "KmsKeyId" in group["Properties"]
+def test_log_group_retention_and_removal_per_preset(synth, preset):
+    groups = support.resources_of_type(synth.template(preset), "AWS::Logs::LogGroup")
+    # The building block's group and the hand-made one: both exactly, none skipped.
+    assert sorted(next(p for p in ("OwnLogs", "WorkerLogs") if k.startswith(p)) for k in groups) == ["OwnLogs", "WorkerLogs"]
+    for group in groups.values():
+        assert group["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS[preset]
+        assert group["DeletionPolicy"] == ("Retain" if preset in RETAINED else "Delete")
+        assert "KmsKeyId" in group["Properties"]
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -62,8 +69,8 @@ def test_log_key_rotates_and_admits_only_this_accounts_log_groups(synth, preset)
     profile = profiles.PRESETS[preset]
     key = _one(synth.template(preset), "AWS::KMS::Key")
     assert key["Properties"]["EnableKeyRotation"] is True
-    assert key["Properties"]["PendingWindowInDays"] == (30 if profile.is_retained else 7)
-    assert key["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    assert key["Properties"]["PendingWindowInDays"] == (30 if preset in RETAINED else 7)
+    assert key["DeletionPolicy"] == ("Retain" if preset in RETAINED else "Delete")
     (logs_statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowCloudWatchLogsOfThisAccount"]
     assert logs_statement["Principal"] == {"Service": f"logs.{profile.region}.amazonaws.com"}
     arn = logs_statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
@@ -84,7 +91,7 @@ def test_grants_land_in_one_managed_policy_never_inline(synth, preset):
 @pytest.mark.parametrize("preset", PRESETS)
 def test_no_findings_but_control_towers_on_the_teams_own_short_lived_group(synth, preset):
     found = [(f.pack, f.rule, f.path.split("/", 1)[1]) for f in synth.findings_for(preset)]
-    if profiles.PRESETS[preset].protection.log_retention_days < 365:
+    if LOG_RETENTION_DAYS[preset] < 365:
         # building_blocks.log_group carries the library's exception; a hand-made group does not.
         assert found == [("ControlTower", "CT.CLOUDWATCH.PR.2", "OwnLogs/Resource")]
     else:

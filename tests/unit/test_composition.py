@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -79,29 +77,35 @@ def _build(app: cdk.App, preset: str) -> None:
 CASES = [(mode, preset) for mode, (_, presets) in MODES.items() for preset in presets]
 
 
+#: mode -> its synthesized app. Module-level, not a fixture's: the cfn-lint check runs at the end
+#: of the session (it waits for the background batch), after this module's fixtures are gone.
+_BUILT: dict[str, Path] = {}
+
+
+def _assembly(mode: str) -> Path:
+    """That mode's app, synthesized (gate on) the first time a test asks for it.
+
+    Its folder lives in the session's background scratch space, removed at the end of the session,
+    because its templates wait in the cfn-lint batch.
+    """
+    if mode not in _BUILT:
+        context, presets = MODES[mode]
+        outdir = _BUILT[mode] = support.background.scratch(f"composition-{mode}")
+        app = cdk.App(outdir=str(outdir), context=context)
+        for preset in presets:
+            _build(app, preset)
+        compliance.enable(app)
+        try:
+            app.synth()
+        except RuntimeError as exc:  # the gate's findings fail synthesis (read below); a cycle must not
+            assert "DependencyCycle" not in str(exc)
+        support.background.CFN_LINT.submit(sorted(outdir.glob("*.template.json")))
+    return _BUILT[mode]
+
+
 @pytest.fixture(scope="module")
 def assemblies():
-    """``get(mode)``: that mode's app, synthesized (gate on) the first time a test asks for it."""
-    built: dict[str, Path] = {}
-
-    def get(mode: str) -> Path:
-        if mode not in built:
-            context, presets = MODES[mode]
-            outdir = built[mode] = Path(tempfile.mkdtemp(prefix=f"ff-composition-{mode}-"))
-            app = cdk.App(outdir=str(outdir), context=context)
-            for preset in presets:
-                _build(app, preset)
-            compliance.enable(app)
-            try:
-                app.synth()
-            except RuntimeError as exc:  # the gate's findings fail synthesis (read below); a cycle must not
-                assert "DependencyCycle" not in str(exc)
-            support.background.CFN_LINT.submit(sorted(outdir.glob("*.template.json")))
-        return built[mode]
-
-    yield get
-    for outdir in built.values():
-        shutil.rmtree(outdir, ignore_errors=True)
+    return _assembly
 
 
 def _template(outdir: Path, stack: str) -> dict:

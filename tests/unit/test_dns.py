@@ -42,6 +42,13 @@ DELEGATION = {
     "production": dict(delegated_at_registrar=True, delegations=("team.production.finefinds.example=222222222222",)),
 }
 ALB_ZONE_ID = "Z32O12XQLNTSW2"
+# Literal expectations per preset (not read from the presets).
+#: Presets whose zones log DNS queries, and the retention of those logs (days).
+QUERY_LOG_RETENTION_DAYS = {"staging": 90, "production": 365}
+#: Presets whose zones are DNSSEC-signed.
+DNSSEC = {"production"}
+#: Presets whose zones, keys and logs survive stack deletion.
+RETAINED = {"staging", "production"}
 CLOUDFRONT_DOMAIN = "d111111abcdef8.cloudfront.net"
 
 
@@ -145,7 +152,7 @@ def test_public_zone_created_for_profile_domain_with_retention(synthesized, pres
     _, zone = one(template, "AWS::Route53::HostedZone")
     assert zone["Properties"]["Name"] == f"{domain(preset)}."
     assert "VPCs" not in zone["Properties"]  # public
-    expected = "Retain" if profiles.PRESETS[preset].is_retained else "Delete"
+    expected = "Retain" if preset in RETAINED else "Delete"
     assert zone["DeletionPolicy"] == expected
     assert zone["UpdateReplacePolicy"] == expected
     (caa,) = records(template, "CAA").values()
@@ -170,13 +177,12 @@ def test_existing_zone_imported_by_id_without_lookup(synthesized, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_query_logging_follows_profile(synthesized, preset):
+def test_query_logging_per_preset(synthesized, preset):
     template = global_template(synthesized, preset)
-    profile = profiles.PRESETS[preset]
     _, zone = one(template, "AWS::Route53::HostedZone")
     groups = support.resources_of_type(template, "AWS::Logs::LogGroup")
     policies = support.resources_of_type(template, "AWS::Logs::ResourcePolicy")
-    if not profile.dns.query_logging:
+    if preset not in QUERY_LOG_RETENTION_DAYS:
         assert groups == {} and policies == {}
         assert "QueryLoggingConfig" not in zone["Properties"]
         assert CONSTRUCTS[preset]["zone"].query_log_group is None
@@ -185,9 +191,9 @@ def test_query_logging_follows_profile(synthesized, preset):
     # No fixed name (Route 53 needs none): a kept group cannot block the stack's next create.
     assert "LogGroupName" not in group["Properties"]
     assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == (
-        ("RetainExceptOnCreate", "Retain") if profile.is_retained else ("Delete", "Delete")
+        ("RetainExceptOnCreate", "Retain") if preset in RETAINED else ("Delete", "Delete")
     )
-    assert group["Properties"]["RetentionInDays"] == profile.protection.log_retention_days
+    assert group["Properties"]["RetentionInDays"] == QUERY_LOG_RETENTION_DAYS[preset]
     assert "KmsKeyId" in group["Properties"]
     assert zone["Properties"]["QueryLoggingConfig"] == {"CloudWatchLogsLogGroupArn": {"Fn::GetAtt": [group_id, "Arn"]}}
     assert policy_id in zone["DependsOn"]
@@ -197,11 +203,10 @@ def test_query_logging_follows_profile(synthesized, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_dnssec_follows_profile(synthesized, preset):
+def test_dnssec_per_preset(synthesized, preset):
     template = global_template(synthesized, preset)
-    profile = profiles.PRESETS[preset]
     signing = support.resources_of_type(template, "AWS::Route53::KeySigningKey")
-    if not profile.dns.dnssec:
+    if preset not in DNSSEC:
         assert signing == {} and support.resources_of_type(template, "AWS::Route53::DNSSEC") == {}
         assert CONSTRUCTS[preset]["zone"].key_signing_key is None
         return
@@ -220,7 +225,7 @@ def test_dnssec_follows_profile(synthesized, preset):
     actions = {a for s in dnssec_statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert actions == {"kms:DescribeKey", "kms:GetPublicKey", "kms:Sign", "kms:CreateGrant"}
     assert all("Condition" in s for s in dnssec_statements)
-    assert key["DeletionPolicy"] == ("Retain" if profile.is_retained else "Delete")
+    assert key["DeletionPolicy"] == ("Retain" if preset in RETAINED else "Delete")
 
 
 # ------------------------------------------------------------------------------ delegation
@@ -249,7 +254,7 @@ def test_cross_account_delegation_assumes_the_parents_role(synthesized, preset, 
     template = global_template(synthesized, preset)
     zone_id, _ = one(template, "AWS::Route53::HostedZone")
     _, delegation = one(template, "Custom::CrossAccountZoneDelegation")
-    ttl = 172800 if profiles.PRESETS[preset].is_retained else 300
+    ttl = 172800 if preset in RETAINED else 300
     assert {k: v for k, v in delegation["Properties"].items() if k != "ServiceToken"} == {
         "AssumeRoleArn": role,
         **parent,
@@ -329,7 +334,7 @@ def test_certificates_in_the_zones_stack_wait_for_its_delegation(synthesized, pr
         "parent zone": {"AWS::Route53::RecordSet"},
         "registrar": set(),
     }[CONSTRUCTS[preset]["zone"].delegated_by]
-    if not profiles.PRESETS[preset].is_retained:
+    if preset not in RETAINED:
         expected |= {"Custom::AcmValidationRecordsCleanup"}
     assert waits_for == expected
 
@@ -352,7 +357,7 @@ def test_destroyable_zone_deletes_acm_validation_records_on_stack_deletion(synth
     template = global_template(synthesized, preset)
     zone_id, _ = one(template, "AWS::Route53::HostedZone")
     cleanups = support.resources_of_type(template, "Custom::AcmValidationRecordsCleanup")
-    if profiles.PRESETS[preset].is_retained:
+    if preset in RETAINED:
         assert cleanups == {} and CONSTRUCTS[preset]["zone"].validation_records_cleanup is None
         return
     (cleanup,) = cleanups.values()
@@ -437,12 +442,13 @@ def test_regional_certificate_validated_across_regions(synthesized, preset):
     (props,) = [p for k, p in certs.items() if k.startswith("Certificates")]
     assert props["DomainName"] == domain(preset)
     assert props["SubjectAlternativeNames"] == [f"api.{domain(preset)}"]
+    assert len(props["DomainValidationOptions"]) == 2  # the domain and its api. name
     for option in props["DomainValidationOptions"]:
         output = option["HostedZoneId"]["Fn::GetStackOutput"]
         assert output["StackName"] == GLOBAL_STACKS[preset].stack_name
         assert output["Region"] == "us-east-1"
     app_certs = CONSTRUCTS[preset]["app_certs"]
-    assert cdk.Stack.of(app_certs.certificate).region == profiles.PRESETS[preset].region
+    assert cdk.Stack.of(app_certs.certificate).region == "eu-west-1"
     with pytest.raises(ConfigurationError, match="for_cloudfront"):
         app_certs.cloudfront_certificate  # noqa: B018 - a eu-west-1 certificate is no CloudFront certificate
 
@@ -496,7 +502,7 @@ def test_no_domain_is_explained():
         Certificates(stack, "Certs", profile=profile)
 
 
-@pytest.mark.parametrize("preset", [p for p in PRESETS if profiles.PRESETS[p].dns.query_logging or profiles.PRESETS[p].dns.dnssec])
+@pytest.mark.parametrize("preset", sorted(set(QUERY_LOG_RETENTION_DAYS) | DNSSEC))
 def test_query_logs_and_dnssec_need_us_east_1(preset):
     stack, profile = _stack(preset=preset)  # the profile's region, eu-west-1
     with pytest.raises(ConfigurationError, match=r"in us-east-1.*region=\\?\"us-east-1\\?\".*= false"):

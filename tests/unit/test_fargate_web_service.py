@@ -44,6 +44,30 @@ PINNED_TYPES = (
     "AWS::ECS::Service",
 )
 
+# Literal expectations per preset (not read from the presets): a changed capacity, cost lever or
+# protection fails a test named after it.
+NON_PRODUCTION = ("development", "qa", "sandbox", "staging")
+#: Autoscaling (min tasks, max tasks).
+TASKS = {"development": (1, 2), "qa": (1, 2), "sandbox": (1, 2), "staging": (1, 4), "production": (3, 12)}
+#: Task (CPU units, memory MiB).
+TASK_SIZE = {"development": ("256", "512"), "qa": ("256", "512"), "sandbox": ("256", "512"), "staging": ("256", "512"), "production": ("1024", "2048")}
+#: Share of tasks on Fargate Spot, percent.
+SPOT_PERCENT = {"development": 100, "qa": 100, "sandbox": 100, "staging": 50, "production": 0}
+#: Target tracking: metric → target value.
+_NON_PRODUCTION_TARGETS = {"ECSServiceAverageCPUUtilization": 60, "ECSServiceAverageMemoryUtilization": 70}
+SCALING_TARGETS = {
+    **dict.fromkeys(NON_PRODUCTION, _NON_PRODUCTION_TARGETS),
+    "production": {**_NON_PRODUCTION_TARGETS, "ALBRequestCountPerTarget": 1000},
+}
+HEALTH_CHECK_GRACE_SECONDS = {**dict.fromkeys(NON_PRODUCTION, 60), "production": 120}
+#: Deployments keep this share of tasks healthy: all of them where two or more run.
+MIN_HEALTHY_PERCENT = {**dict.fromkeys(NON_PRODUCTION, 50), "production": 100}
+#: Presets scaled to zero out of hours, ECS Exec on, plain HTTP allowed: all but production.
+AUTO_SHUTDOWN = ECS_EXEC = HTTP_ALLOWED = set(NON_PRODUCTION)
+LOG_RETENTION_DAYS = {"development": 14, "qa": 30, "sandbox": 7, "staging": 90, "production": 365}
+#: Presets with load-balancer deletion protection and retained logs and keys.
+PROTECTED = {"staging", "production"}
+
 
 def _image() -> ecs.ContainerImage:
     return ecs.ContainerImage.from_registry(IMAGE)
@@ -194,13 +218,12 @@ def test_service_waits_for_the_capacity_provider_associations(synth, preset):
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_deployment_circuit_breaker_grace_period_and_min_healthy(synth, preset):
-    compute = _profile(preset).compute
     service = _props(synth.template(preset), "AWS::ECS::Service")
     deployment = service["DeploymentConfiguration"]
     assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert deployment["MaximumPercent"] == 200
-    assert deployment["MinimumHealthyPercent"] == (100 if compute.min_tasks >= 2 else 50)
-    assert service["HealthCheckGracePeriodSeconds"] == compute.health_check_grace_seconds
+    assert deployment["MinimumHealthyPercent"] == MIN_HEALTHY_PERCENT[preset]
+    assert service["HealthCheckGracePeriodSeconds"] == HEALTH_CHECK_GRACE_SECONDS[preset]
     assert service["DeploymentController"] == {"Type": "ECS"}
 
 
@@ -217,12 +240,11 @@ def test_service_has_no_desired_count(synth, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_ecs_exec_follows_profile(synth, preset):
-    compute = _profile(preset).compute
+def test_ecs_exec_off_in_production_only(synth, preset):
     template = synth.template(preset)
-    assert _props(template, "AWS::ECS::Service")["EnableExecuteCommand"] is compute.enable_exec
+    assert _props(template, "AWS::ECS::Service")["EnableExecuteCommand"] is (preset in ECS_EXEC)
     policies = _of_type(template, "AWS::IAM::ManagedPolicy", "WebTaskRole")
-    if compute.enable_exec:
+    if preset in ECS_EXEC:
         (policy,) = policies.values()
         actions = json.dumps(policy["Properties"]["PolicyDocument"])
         assert "ssmmessages:CreateControlChannel" in actions
@@ -240,23 +262,21 @@ def test_ecs_exec_follows_profile(synth, preset):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_arm64_follows_profile(synth, preset):
+def test_every_preset_runs_on_graviton(synth, preset):
     task = _props(synth.template(preset), "AWS::ECS::TaskDefinition")
-    expected = "ARM64" if _profile(preset).compute.arm64 else "X86_64"
-    assert task["RuntimePlatform"] == {"CpuArchitecture": expected, "OperatingSystemFamily": "LINUX"}
+    assert task["RuntimePlatform"] == {"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"}
     assert task["RequiresCompatibilities"] == ["FARGATE"]
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_task_size_follows_profile(synth, preset):
-    compute = _profile(preset).compute
+def test_task_size_per_preset(synth, preset):
     task = _props(synth.template(preset), "AWS::ECS::TaskDefinition")
-    assert (task["Cpu"], task["Memory"]) == (str(compute.cpu), str(compute.memory_mib))
+    assert (task["Cpu"], task["Memory"]) == TASK_SIZE[preset]
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_spot_share_follows_profile(synth, preset):
-    spot = _profile(preset).compute.spot_percent
+def test_spot_share_per_preset(synth, preset):
+    spot = SPOT_PERCENT[preset]
     strategy = {s["CapacityProvider"]: s for s in _props(synth.template(preset), "AWS::ECS::Service")["CapacityProviderStrategy"]}
     if spot == 0:
         assert set(strategy) == {"FARGATE"}
@@ -280,11 +300,10 @@ def test_spot_strategy_weights():
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_scaling_bounds_and_targets_follow_profile(synth, preset):
-    compute = _profile(preset).compute
+def test_scaling_bounds_and_targets_per_preset(synth, preset):
     template = synth.template(preset)
     target = _props(template, "AWS::ApplicationAutoScaling::ScalableTarget")
-    assert (target["MinCapacity"], target["MaxCapacity"]) == (compute.min_tasks, compute.max_tasks)
+    assert (target["MinCapacity"], target["MaxCapacity"]) == TASKS[preset]
     assert target["ScalableDimension"] == "ecs:service:DesiredCount"
     targets = {
         p["Properties"]["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]: p[
@@ -292,32 +311,31 @@ def test_scaling_bounds_and_targets_follow_profile(synth, preset):
         ]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"]
         for p in _of_type(template, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
     }
-    expected = {
-        "ECSServiceAverageCPUUtilization": compute.cpu_target_percent,
-        "ECSServiceAverageMemoryUtilization": compute.memory_target_percent,
-    }
-    if compute.requests_per_target:
-        expected["ALBRequestCountPerTarget"] = compute.requests_per_target
-    assert targets == expected
+    assert targets == SCALING_TARGETS[preset]
+
+
+def test_production_runs_3_to_12_tasks(synth):
+    target = _props(synth.template("production"), "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (3, 12)
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_auto_shutdown_schedules_follow_profile(synth, preset):
-    compute = _profile(preset).compute
+def test_auto_shutdown_schedules_per_preset(synth, preset):
     target = _props(synth.template(preset), "AWS::ApplicationAutoScaling::ScalableTarget")
     actions = {a["ScheduledActionName"]: a for a in target.get("ScheduledActions", [])}
-    if not compute.auto_shutdown:
+    if preset not in AUTO_SHUTDOWN:
         assert actions == {}
         return
-    assert actions["Shutdown"]["Schedule"] == compute.shutdown_schedule
+    assert set(actions) == {"Shutdown", "Startup"}
+    assert actions["Shutdown"]["Schedule"] == "cron(0 20 ? * MON-FRI *)"
     assert actions["Shutdown"]["ScalableTargetAction"] == {"MinCapacity": 0, "MaxCapacity": 0}
-    assert actions["Startup"]["Schedule"] == compute.startup_schedule
-    assert actions["Startup"]["ScalableTargetAction"] == {"MinCapacity": compute.min_tasks, "MaxCapacity": compute.max_tasks}
-    assert {a["Timezone"] for a in actions.values()} == {compute.schedule_time_zone}
+    assert actions["Startup"]["Schedule"] == "cron(0 7 ? * MON-FRI *)"
+    min_tasks, max_tasks = TASKS[preset]
+    assert actions["Startup"]["ScalableTargetAction"] == {"MinCapacity": min_tasks, "MaxCapacity": max_tasks}
+    assert {a["Timezone"] for a in actions.values()} == {"Europe/London"}
 
 
 def test_production_runs_around_the_clock(synth):
-    assert not _profile("production").compute.auto_shutdown
     assert "ScheduledActions" not in _props(synth.template("production"), "AWS::ApplicationAutoScaling::ScalableTarget")
 
 
@@ -333,21 +351,21 @@ def test_container_hardening(synth, preset):
     mounts = {m["ContainerPath"] for m in container["MountPoints"]}
     assert "/tmp" in mounts
     # ECS Exec's agent needs writable state directories on a read-only root.
-    assert ({"/var/lib/amazon", "/var/log/amazon"} <= mounts) is _profile(preset).compute.enable_exec
+    assert ({"/var/lib/amazon", "/var/log/amazon"} <= mounts) is (preset in ECS_EXEC)
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_log_group_kms_encrypted_with_profile_retention(synth, preset):
+def test_log_group_kms_encrypted_with_preset_retention(synth, preset):
     template = synth.template(preset)
     profile = _profile(preset)
     key_id, key = _one(template, "AWS::KMS::Key", "WebKey")
     _, group = _one(template, "AWS::Logs::LogGroup")
     assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
-    assert group["Properties"]["RetentionInDays"] == profile.protection.log_retention_days
+    assert group["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS[preset]
     assert key["Properties"]["EnableKeyRotation"] is True
     services = [s["Principal"].get("Service") for s in key["Properties"]["KeyPolicy"]["Statement"]]
     assert f"logs.{profile.region}.amazonaws.com" in services
-    retained = "Retain" if profile.is_retained else "Delete"
+    retained = "Retain" if preset in PROTECTED else "Delete"
     assert group["DeletionPolicy"] == key["DeletionPolicy"] == retained
     log_options = _container(template)["LogConfiguration"]
     assert log_options["LogDriver"] == "awslogs"
@@ -388,12 +406,11 @@ def test_user_environment_and_secrets(variants):
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_load_balancer_attributes(synth, preset):
-    profile = _profile(preset)
     template = synth.template(preset)
     _, lb = _one(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     attributes = _attributes(lb)
     assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
-    assert attributes["deletion_protection.enabled"] == str(profile.protection.deletion_protection).lower()
+    assert attributes["deletion_protection.enabled"] == ("true" if preset in PROTECTED else "false")
     assert attributes["access_logs.s3.enabled"] == "true"
     bucket_id, bucket = _one(template, "AWS::S3::Bucket", "WebAccessLogs")
     assert attributes["access_logs.s3.bucket"] == {"Ref": bucket_id}
@@ -402,14 +419,13 @@ def test_load_balancer_attributes(synth, preset):
     assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
     assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
     expirations = [r.get("ExpirationInDays") for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]]
-    assert profile.protection.log_retention_days in expirations
+    assert LOG_RETENTION_DAYS[preset] in expirations
     policy = json.dumps(_props(template, "AWS::S3::BucketPolicy", "WebAccessLogs"))
     assert '"aws:SecureTransport": "false"' in policy
 
 
 @pytest.mark.parametrize("preset", ["development", "qa", "sandbox", "staging"])
 def test_plain_http_listener_where_profile_allows(synth, preset):
-    assert _profile(preset).compute.allow_http
     listeners = _listeners(synth.template(preset))
     assert set(listeners) == {80}
     assert listeners[80]["Protocol"] == "HTTP"
@@ -439,10 +455,9 @@ def test_certificate_gives_https_listener_and_redirect(variants, preset):
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_only_cloudfront_prefix_list_reaches_the_load_balancer(synth, preset):
-    profile = _profile(preset)
-    port = 80 if profile.compute.allow_http else 443
+    port = 80 if preset in HTTP_ALLOWED else 443
     (rule,) = _ingress(synth.template(preset))
-    assert rule["SourcePrefixListId"] == CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS[profile.region]
+    assert rule["SourcePrefixListId"] == CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS["eu-west-1"]
     assert (rule["FromPort"], rule["ToPort"], rule["IpProtocol"]) == (port, port, "tcp")
     assert "CidrIp" not in rule
 
@@ -451,7 +466,7 @@ def test_only_cloudfront_prefix_list_reaches_the_load_balancer(synth, preset):
 def test_vpc_origin_forwards_everything_without_a_secret(synth, preset):
     """The default needs no shared secret: nothing to rotate between the CDN's stack and this one."""
     template = synth.template(preset)
-    port = 80 if _profile(preset).compute.allow_http else 443
+    port = 80 if preset in HTTP_ALLOWED else 443
     (action,) = _listeners(template)[port]["DefaultActions"]
     assert action["Type"] == "forward"
     assert _of_type(template, "AWS::ElasticLoadBalancingV2::ListenerRule") == {}
@@ -489,7 +504,7 @@ def test_origin_secret_has_no_fixed_name_and_is_retained_except_on_create(varian
     _, secret = _one(variants.template(preset), "AWS::SecretsManager::Secret", "SecretOriginSecret")
     assert "Name" not in secret["Properties"]
     assert secret["Properties"]["ReplicaRegions"] == [{"Region": "us-east-1"}]
-    if _profile(preset).is_retained:
+    if preset in PROTECTED:
         assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     else:
         assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == ("Delete", "Delete")

@@ -14,17 +14,33 @@ from aws_cdk.assertions import Match, Template
 import support
 from finefinds_constructs import EnvironmentStack, profiles
 from finefinds_constructs.errors import ConfigurationError
-from finefinds_constructs.waf_protection import (
-    MANAGED_RULE_GROUPS,
-    RULE_PRIORITIES,
-    WafProtection,
-)
+from finefinds_constructs.waf_protection import WafProtection
 
 ALLOWED = ["203.0.113.0/24", "2001:db8::/32"]
 BLOCKED = ["198.51.100.7/32"]
 ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef"
 USER_POOL_ARN = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbCdEf123"
-BASE_GROUPS = [g for g in MANAGED_RULE_GROUPS if g != "AWSManagedRulesLinuxRuleSet"]
+# Literal expectations (not read from the module under test): dropping or reordering a managed
+# rule group, or moving a rule's priority slot, fails a test named after it.
+#: The AWS managed rule groups every web ACL runs, with their priorities.
+BASE_GROUPS = {
+    "AWSManagedRulesAmazonIpReputationList": 10,
+    "AWSManagedRulesAnonymousIpList": 11,
+    "AWSManagedRulesCommonRuleSet": 12,
+    "AWSManagedRulesKnownBadInputsRuleSet": 13,
+    "AWSManagedRulesSQLiRuleSet": 14,
+}
+#: Where ``profile.waf.linux_rules`` is on.
+LINUX_GROUP = {"AWSManagedRulesLinuxRuleSet": 15}
+ALL_GROUPS = {**BASE_GROUPS, **LINUX_GROUP}
+#: The construct's own rules; fixed slots.
+OWN_RULES = {"AllowListedIps": 0, "BlockListedIps": 1, "GeoBlock": 2, "RateLimitPerIp": 3}
+#: Requests per IP per 5 minutes, per preset.
+RATE_LIMIT = {"development": 2000, "qa": 2000, "sandbox": 2000, "staging": 2000, "production": 2000}
+#: WAF log retention (days) per preset (profile.protection.log_retention_days).
+LOG_RETENTION_DAYS = {"development": 14, "qa": 30, "sandbox": 7, "staging": 90, "production": 365}
+#: Presets whose stateful resources survive stack deletion.
+RETAINED = {"staging", "production"}
 
 
 def tuned(profile: profiles.EnvironmentProfile) -> profiles.EnvironmentProfile:
@@ -116,12 +132,24 @@ def test_cfn_lint_clean(result):
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
 def test_rules_in_fixed_priority_order(result, preset):
     acl = web_acl(result.template(preset), "Waf")
-    names = [r["Name"] for r in sorted(acl["Rules"], key=lambda r: r["Priority"])]
-    assert names == ["AllowListedIps", "BlockListedIps", "RateLimitPerIp", *BASE_GROUPS]
-    for rule in acl["Rules"]:
-        assert rule["Priority"] == RULE_PRIORITIES[rule["Name"]]
+    priorities = {r["Name"]: r["Priority"] for r in acl["Rules"]}
+    assert priorities == {"AllowListedIps": 0, "BlockListedIps": 1, "RateLimitPerIp": 3, **BASE_GROUPS}
     assert acl["Scope"] == "REGIONAL"
     assert acl["DefaultAction"] == {"Allow": {}}
+
+
+@pytest.mark.parametrize("preset", support.PRESET_NAMES)
+def test_every_acl_runs_the_five_aws_managed_rule_groups(result, preset):
+    """Each ACL of every preset (regional, tuned, origin, edge) runs the five groups by name, at 10 to 14."""
+    acls = [web_acl(result.template(preset), prefix) for prefix in ("Waf", "Tuned", "Origin")]
+    acls.append(web_acl(edge_template(result, preset), "EdgeWaf"))
+    for acl in acls:
+        managed = {
+            r["Statement"]["ManagedRuleGroupStatement"]["Name"]: r["Priority"]
+            for r in acl["Rules"]
+            if "ManagedRuleGroupStatement" in r["Statement"]
+        }
+        assert {g: p for g, p in managed.items() if g in BASE_GROUPS} == BASE_GROUPS, acl["Name"]
 
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
@@ -135,13 +163,13 @@ def test_managed_groups_block_by_default(result, preset):
 
 
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
-def test_rate_limit_from_profile(result, preset):
+def test_rate_limit_blocks_above_2000_requests_per_5_minutes(result, preset):
     rule = rules_by_name(web_acl(result.template(preset), "Waf"))["RateLimitPerIp"]
     assert rule["Action"] == {"Block": {}}
     assert rule["Statement"]["RateBasedStatement"] == {
         "AggregateKeyType": "IP",
         "EvaluationWindowSec": 300,
-        "Limit": profiles.PRESETS[preset].waf.rate_limit,
+        "Limit": RATE_LIMIT[preset],
     }
 
 
@@ -154,6 +182,7 @@ def test_metrics_and_sampling_on_everywhere(result, preset):
             "SampledRequestsEnabled": True,
             "MetricName": acl["Name"],
         }
+        assert acl["Rules"]
         for rule in acl["Rules"]:
             assert rule["VisibilityConfig"] == {
                 "CloudWatchMetricsEnabled": True,
@@ -186,7 +215,7 @@ def test_ip_sets_allow_first_then_deny(result, preset):
 @pytest.mark.parametrize("preset", support.PRESET_NAMES)
 def test_geo_count_mode_linux_and_forwarded_ip(result, preset):
     rules = rules_by_name(web_acl(result.template(preset), "Tuned"))
-    assert [r for r in RULE_PRIORITIES if r in rules] == ["GeoBlock", "RateLimitPerIp", *MANAGED_RULE_GROUPS]
+    assert {name: rule["Priority"] for name, rule in rules.items()} == {"GeoBlock": 2, "RateLimitPerIp": 3, **ALL_GROUPS}
     geo = rules["GeoBlock"]
     assert geo["Priority"] == 2 and geo["Action"] == {"Block": {}}
     assert geo["Statement"]["GeoMatchStatement"]["CountryCodes"] == ["KP", "IR"]
@@ -206,8 +235,8 @@ def test_geo_count_mode_linux_and_forwarded_ip(result, preset):
 def test_behind_cloudfront_leaves_rate_limit_and_geo_to_the_edge(result, preset):
     """Trap 13: the source IP is CloudFront's and the first X-Forwarded-For address is the client's own."""
     acl = web_acl(result.template(preset), "Origin")
-    names = [r["Name"] for r in sorted(acl["Rules"], key=lambda r: r["Priority"])]
-    assert names == ["AllowListedIps", "BlockListedIps", *MANAGED_RULE_GROUPS]
+    priorities = {r["Name"]: r["Priority"] for r in acl["Rules"]}
+    assert priorities == {"AllowListedIps": 0, "BlockListedIps": 1, **ALL_GROUPS}
     assert '"ForwardedIPConfig"' not in json.dumps(acl)
     rules = rules_by_name(acl)
     allow = [s["IPSetReferenceStatement"]["IPSetForwardedIPConfig"] for s in rules["AllowListedIps"]["Statement"]["OrStatement"]["Statements"]]
@@ -242,7 +271,6 @@ def test_behind_cloudfront_refuses_a_rate_limit_and_the_cloudfront_scope():
 def test_log_group_prefix_encryption_retention(result, preset):
     template = result.template(preset)
     groups = support.resources_of_type(template, "AWS::Logs::LogGroup")
-    profile = profiles.PRESETS[preset]
     assert len(groups) == 3
     stack_id_piece = {"Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}
     for logical_id, group in groups.items():
@@ -253,8 +281,8 @@ def test_log_group_prefix_encryption_retention(result, preset):
         assert props["LogGroupName"]["Fn::Join"][0] == "-"
         assert prefix.startswith("aws-waf-logs-Waf" + preset + "-") and piece == stack_id_piece
         assert "KmsKeyId" in props
-        assert props["RetentionInDays"] == profile.protection.log_retention_days
-        expected = ("RetainExceptOnCreate", "Retain") if profile.is_retained else ("Delete", "Delete")
+        assert props["RetentionInDays"] == LOG_RETENTION_DAYS[preset]
+        expected = ("RetainExceptOnCreate", "Retain") if preset in RETAINED else ("Delete", "Delete")
         assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == expected
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 
@@ -411,3 +439,30 @@ def test_metric_dimensions():
     metric = waf.metric("BlockedRequests")
     assert metric.namespace == "AWS/WAFV2"
     assert set(metric.dimensions) == {"WebACL", "Rule", "Region"}
+
+
+def test_cloudfront_metric_is_read_in_us_east_1_without_a_region_dimension():
+    edge = stack_in("us-east-1")
+    metric = WafProtection(edge, "Waf", profile=profiles.PRODUCTION, web_acl_scope="CLOUDFRONT").metric("AllowedRequests")
+    assert (metric.namespace, metric.metric_name, metric.region) == ("AWS/WAFV2", "AllowedRequests", "us-east-1")
+    assert set(metric.dimensions) == {"WebACL", "Rule"}
+    assert metric.dimensions["Rule"] == "ALL"
+
+
+def test_rest_api_stage_and_graphql_api_are_associated_by_arn():
+    from aws_cdk import aws_apigateway as apigateway
+    from aws_cdk import aws_appsync as appsync
+
+    stack = stack_in()
+    waf = WafProtection(stack, "Waf", profile=profiles.PRODUCTION)
+    api = apigateway.RestApi.from_rest_api_id(stack, "Api", "a1b2c3d4e5")
+    stage = apigateway.Stage(stack, "Stage", deployment=apigateway.Deployment(stack, "Deployment", api=api), stage_name="live")
+    graphql_arn = "arn:aws:appsync:eu-west-1:123456789012:apis/abcdefghijklmnopqrstuvwxyz"
+    graphql = appsync.GraphqlApi.from_graphql_api_attributes(
+        stack, "Graphql", graphql_api_id="abcdefghijklmnopqrstuvwxyz", graphql_api_arn=graphql_arn
+    )
+    arns = [stack.resolve(waf.associate(resource).resource_arn) for resource in (stage, graphql)]
+    assert arns == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:eu-west-1::/restapis/a1b2c3d4e5/stages/", {"Ref": "Stage0E8C2AF5"}]]},
+        graphql_arn,
+    ]
