@@ -86,7 +86,15 @@ def grant_read_on_reader_side(
     return grant
 
 
-class ReaderSideSecret(secretsmanager.Secret):
+class _GrantsReadOnReaderSide:
+    """``grant_read`` on the reader's side (jsii calls this override from aws-cdk-lib too)."""
+
+    def grant_read(self, grantee: iam.IGrantable, version_stages: Any = None) -> iam.Grant:
+        grant = grant_read_on_reader_side(self, self.encryption_key, grantee, version_stages)  # type: ignore[arg-type, attr-defined]
+        return grant if grant is not None else super().grant_read(grantee, version_stages)  # type: ignore[misc]
+
+
+class ReaderSideSecret(_GrantsReadOnReaderSide, secretsmanager.Secret):
     """A ``secretsmanager.Secret`` whose cross-stack read grants land in the reader's stack.
 
     Parameters
@@ -95,28 +103,12 @@ class ReaderSideSecret(secretsmanager.Secret):
         As for ``secretsmanager.Secret``.
     """
 
-    def __init__(self, scope: IConstruct, id: str, **props: Any) -> None:
-        super().__init__(scope, id, **props)
-        self._key = props.get("encryption_key")
 
-    def grant_read(self, grantee: iam.IGrantable, version_stages: Any = None) -> iam.Grant:
-        grant = grant_read_on_reader_side(self, self._key, grantee, version_stages)
-        return grant if grant is not None else super().grant_read(grantee, version_stages)
-
-
-class ReaderSideAttachment(secretsmanager.SecretTargetAttachment):
+class ReaderSideAttachment(_GrantsReadOnReaderSide, secretsmanager.SecretTargetAttachment):
     """The attachment of a :class:`ReaderSideDatabaseSecret` to its database: what consumers read."""
 
-    def __init__(self, scope: IConstruct, id: str, *, secret: secretsmanager.ISecret, target: Any) -> None:
-        super().__init__(scope, id, secret=secret, target=target)
-        self._key = secret.encryption_key
 
-    def grant_read(self, grantee: iam.IGrantable, version_stages: Any = None) -> iam.Grant:
-        grant = grant_read_on_reader_side(self, self._key, grantee, version_stages)
-        return grant if grant is not None else super().grant_read(grantee, version_stages)
-
-
-class ReaderSideDatabaseSecret(rds.DatabaseSecret):
+class ReaderSideDatabaseSecret(_GrantsReadOnReaderSide, rds.DatabaseSecret):
     """An ``rds.DatabaseSecret`` whose cross-stack read grants land in the reader's stack.
 
     The database's ``secret`` is the secret's attachment (host, port and database name filled
@@ -127,14 +119,6 @@ class ReaderSideDatabaseSecret(rds.DatabaseSecret):
     scope, id, **props
         As for ``rds.DatabaseSecret``.
     """
-
-    def __init__(self, scope: IConstruct, id: str, **props: Any) -> None:
-        super().__init__(scope, id, **props)
-        self._key = props.get("encryption_key")
-
-    def grant_read(self, grantee: iam.IGrantable, version_stages: Any = None) -> iam.Grant:
-        grant = grant_read_on_reader_side(self, self._key, grantee, version_stages)
-        return grant if grant is not None else super().grant_read(grantee, version_stages)
 
     def attach(self, target: Any) -> secretsmanager.ISecret:
         # aws-cdk-lib's own attach() under the same id ("Attachment"), so the logical id stays.
