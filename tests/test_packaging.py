@@ -78,7 +78,7 @@ CONSUMER_APP = textwrap.dedent(
     from aws_cdk import aws_ecs as ecs
     from finefinds_constructs import (
         AuroraCluster, ConfigurationError, EnvironmentProfile, EnvironmentStack, FargateWebService,
-        SecureVpc, compliance, profiles,
+        SecureVpc, WafProtection, compliance, profiles,
     )
 
     # A team's own app: network, a web service open to the internet (no CDN) and its database.
@@ -92,9 +92,9 @@ CONSUMER_APP = textwrap.dedent(
         container_port=8080, user="101", public_load_balancer_ingress=True,
         writable_paths=("/tmp", "/var/cache/nginx", "/var/run"),
     )
+    WafProtection(stack, "Waf", profile=profile).associate(web.load_balancer)  # nothing else is in front
     database = AuroraCluster(stack, "Database", profile=profile, vpc=network.vpc)
-    database.allow_from(web.service)
-    database.grant_connect(web.task_role)
+    web.connect(database)
     compliance.enable(app)
     app.synth()
     try:

@@ -259,16 +259,28 @@ REGISTRY: tuple[Acknowledgement, ...] = (
     # ---------------------------------------------------------------- FargateWebService
     # Entries in brackets apply only in the stated configuration; the access-log bucket is a
     # SecureBucket (purpose "logs") and carries that construct's acknowledgements.
+    # Not for a public load balancer (public_load_balancer_ingress=True): nothing is in front of it, so
+    # without a WafProtection association in its stack the finding stands.
     *_same_reason(
-        "FargateWebService",
+        "FargateWebService[vpc-origin]",
         "LoadBalancer/Resource",
         ("NIST.800.53.R5", "PCI.DSS.321"),
         "ALBWAFEnabled",
-        "A REGIONAL web ACL is associated by WafProtection where profile.waf.enabled (the association is "
-        "its resource, not this construct's). By default the load balancer is internal, reached only "
-        "through the CloudFront VPC origin (or, in origin-secret mode, only by CloudFront's origin-facing "
-        "addresses carrying the secret header), so traffic has passed the distribution's CLOUDFRONT-scope "
-        "web ACL first.",
+        "Applied only to an internal load balancer behind a CloudFront VPC origin: it has no public address "
+        "and is reached only through the distribution, so every request has passed the CLOUDFRONT-scope web "
+        "ACL first. A REGIONAL web ACL is associated by WafProtection where profile.waf.enabled (the "
+        "association is its resource, not this construct's).",
+        "ELB.16",
+    ),
+    *_same_reason(
+        "FargateWebService[origin-secret]",
+        "LoadBalancer/Resource",
+        ("NIST.800.53.R5", "PCI.DSS.321"),
+        "ALBWAFEnabled",
+        "Applied only in origin-secret mode: the load balancer admits only CloudFront's origin-facing "
+        "addresses and forwards only requests carrying the secret header, so every request it serves has "
+        "passed the distribution's CLOUDFRONT-scope web ACL first. A REGIONAL web ACL is associated by "
+        "WafProtection where profile.waf.enabled (the association is its resource, not this construct's).",
         "ELB.16",
     ),
     *(

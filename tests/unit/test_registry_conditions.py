@@ -31,7 +31,6 @@ from finefinds_constructs import (
     FargateWebService,
     RedisCache,
     SecureVpc,
-    WafProtection,
     building_blocks,
     compliance,
 )
@@ -57,9 +56,6 @@ _ORIGIN_SECRET = "only with cloudfront_access='origin-secret'; the examples use 
 _DEFAULT_CERTIFICATE = "only for a CdnBucket without certificate= and domain_names=; the examples give both"
 _HTTP_API_ORIGIN = "only after add_api_origin(protocol=HTTP_ONLY); the examples reach their API over HTTPS"
 _WILDCARD = "only for Certificates(allow_wildcard=True); the examples name every host"
-_SHORT_WAF_LOGS = (
-    "only for a web ACL in a profile keeping logs less than a year; the examples' one web ACL is production's (365 days)"
-)
 _TEAM_LOG_GROUP = "only on a log group made with building_blocks.log_group, which the examples do not use"
 
 #: Entries that no example applies, each with the configuration it needs; built below instead.
@@ -68,6 +64,8 @@ NOT_IN_THE_EXAMPLES: dict[tuple[str, str], str] = {
     ("EnvironmentStack[late]", "CKV_AWS_116"): _STRONG_REFERENCES,
     ("EnvironmentStack[late]", "CKV_AWS_117"): _STRONG_REFERENCES,
     ("EnvironmentStack[late]", "ControlTower::CT.LAMBDA.PR.3"): _STRONG_REFERENCES,
+    ("FargateWebService[origin-secret]", "NIST.800.53.R5-ALBWAFEnabled"): _ORIGIN_SECRET,
+    ("FargateWebService[origin-secret]", "PCI.DSS.321-ALBWAFEnabled"): _ORIGIN_SECRET,
     ("FargateWebService[origin-secret]", "AwsSolutions-SMG4"): _ORIGIN_SECRET,
     ("FargateWebService[origin-secret]", "NIST.800.53.R5-SecretsManagerRotationEnabled"): _ORIGIN_SECRET,
     ("FargateWebService[origin-secret]", "PCI.DSS.321-SecretsManagerRotationEnabled"): _ORIGIN_SECRET,
@@ -83,7 +81,6 @@ NOT_IN_THE_EXAMPLES: dict[tuple[str, str], str] = {
     ("CdnBucket[http-api-origin]", "ControlTower::CT.CLOUDFRONT.PR.8"): _HTTP_API_ORIGIN,
     ("CdnBucket[http-api-origin]", "AwsSolutions-CFR5"): _HTTP_API_ORIGIN,
     ("Certificates[wildcard]", "CKV2_AWS_71"): _WILDCARD,
-    ("WafProtection[short-log-retention]", "ControlTower::CT.CLOUDWATCH.PR.2"): _SHORT_WAF_LOGS,
     ("building_blocks[short-log-retention]", "ControlTower::CT.CLOUDWATCH.PR.2"): _TEAM_LOG_GROUP,
 }
 
@@ -258,14 +255,13 @@ def test_the_configurations_no_example_builds_apply_their_entries():
     site = CdnBucket(stack, "Site", profile=profile)
     site.add_api_origin(web)  # its listener is plain HTTP (no certificate): so is the origin
     Certificates(stack, "Preview", profile=profile, domain_name="*.preview.example.com", allow_wildcard=True)
-    WafProtection(stack, "Waf", profile=profile)
     key = building_blocks.log_encryption_key(stack, "TeamKey", profile=profile, description="a team's logs")
     building_blocks.log_group(stack, "TeamLogs", profile=profile, encryption_key=key)
 
     used = entries(applied_in_tree(stack))
     for construct in (
         "FargateWebService[origin-secret]", "CdnBucket[default-certificate]", "CdnBucket[http-api-origin]",
-        "Certificates[wildcard]", "WafProtection[short-log-retention]", "building_blocks[short-log-retention]",
+        "Certificates[wildcard]", "building_blocks[short-log-retention]",
     ):
         missing = [_name(compliance.REGISTRY[i]) for i in sorted(_listed(construct) - used)]
         assert missing == [], construct
