@@ -407,3 +407,17 @@ def test_constructs_never_branch_on_an_environments_name():
             if names_a_preset or reads_profile_name:
                 branches.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
     assert branches == []
+
+
+def test_the_code_cites_only_documents_in_the_repository():
+    """A ``*.md`` named in the library, the examples, the scripts or the tests exists in the repository."""
+    import re
+
+    cited = {}
+    for folder in ("src", "examples", "scripts", "tests"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for name in re.findall(r"\b([A-Za-z][\w.-]*\.md)\b", path.read_text()):
+                cited.setdefault(name, path.relative_to(ROOT))
+    assert "ARCHITECTURE.md" in cited  # the code points to it
+    missing = {name: str(where) for name, where in cited.items() if not list(ROOT.glob(f"**/{name}"))}
+    assert missing == {}

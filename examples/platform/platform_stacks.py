@@ -1,4 +1,4 @@
-"""The FineFinds platform's stacks, one per concern (DESIGN.md §5).
+"""The FineFinds platform's stacks, one per concern (docs/platform.rst).
 
 Each stack is an :class:`~finefinds_constructs.EnvironmentStack`: placed in the profile's account
 and region (the edge stack in us-east-1, where CloudFront's certificate and web ACL must live),

@@ -1,6 +1,6 @@
 """Environment profiles: every setting that differs between environments, as data.
 
-A profile is the only way an environment reaches a construct (DESIGN.md §3). Five presets ship —
+A profile is the only way an environment reaches a construct (ARCHITECTURE.md, "Data flow"). Five presets ship —
 :data:`DEVELOPMENT`, :data:`QA`, :data:`SANDBOX`, :data:`STAGING` and :data:`PRODUCTION` — and a
 team derives its own with :func:`dataclasses.replace` or from a TOML settings file with
 :meth:`EnvironmentProfile.from_file`::

@@ -1,4 +1,4 @@
-"""Merging `*_props` overrides into the keyword arguments of an underlying L2 (DESIGN.md §4)."""
+"""Merging `*_props` overrides into the keyword arguments of an underlying L2 (ARCHITECTURE.md, "Data flow")."""
 
 from __future__ import annotations
 
