@@ -55,7 +55,7 @@ from ._internal.tagging import apply_organisation_tags
 from ._internal.validation import require_profile
 from .errors import ConfigurationError
 from .profiles import EnvironmentProfile
-from .readiness.rules._markers import DELEGATED_OUTSIDE_APP
+from ._internal.markers import DELEGATED_OUTSIDE_APP
 
 __all__ = ["DnsZone", "GLOBAL_REGION", "delegation_role_name"]
 

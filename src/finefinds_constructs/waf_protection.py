@@ -16,6 +16,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from . import compliance
+from ._internal.catalog import WAF_MANAGED_RULE_GROUPS
 from ._internal.logs import log_encryption_key, retention
 from ._internal.jsii import describe, jsii_types
 from ._internal.props import closest, merge_props
@@ -28,14 +29,7 @@ __all__ = ["WafProtection", "MANAGED_RULE_GROUPS", "RULE_PRIORITIES", "REDACTED_
 
 #: AWS managed rule groups, in evaluation order (cheap IP-reputation checks before request
 #: inspection), mapped to their priority. The Linux group is added where ``profile.waf.linux_rules``.
-MANAGED_RULE_GROUPS: dict[str, int] = {
-    "AWSManagedRulesAmazonIpReputationList": 10,
-    "AWSManagedRulesAnonymousIpList": 11,
-    "AWSManagedRulesCommonRuleSet": 12,
-    "AWSManagedRulesKnownBadInputsRuleSet": 13,
-    "AWSManagedRulesSQLiRuleSet": 14,
-    "AWSManagedRulesLinuxRuleSet": 15,
-}
+MANAGED_RULE_GROUPS: dict[str, int] = WAF_MANAGED_RULE_GROUPS
 
 #: Priorities of the construct's own rules; a rule that is switched off leaves its slot empty,
 #: so priorities never shift when a list is added or removed.

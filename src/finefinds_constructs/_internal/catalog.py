@@ -81,3 +81,17 @@ COUNTRY_CODES = frozenset(
 
 #: Country codes an AWS WAF geo match takes: ISO 3166-1 alpha-2 and ``XK`` (Kosovo).
 WAF_COUNTRY_CODES = COUNTRY_CODES | {"XK"}
+
+
+#: AWS managed rule groups WafProtection runs, in evaluation order (cheap IP-reputation checks
+#: before request inspection), mapped to their priority; the Linux group only where
+#: ``profile.waf.linux_rules``. Here, with the other AWS values, because the profile checks
+#: ``waf.count_only_rules`` against it (``waf_protection.MANAGED_RULE_GROUPS`` is this table).
+WAF_MANAGED_RULE_GROUPS: dict[str, int] = {
+    "AWSManagedRulesAmazonIpReputationList": 10,
+    "AWSManagedRulesAnonymousIpList": 11,
+    "AWSManagedRulesCommonRuleSet": 12,
+    "AWSManagedRulesKnownBadInputsRuleSet": 13,
+    "AWSManagedRulesSQLiRuleSet": 14,
+    "AWSManagedRulesLinuxRuleSet": 15,
+}

@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
-from .catalog import AURORA_POSTGRESQL_CLASSES, CACHE_NODE_TYPES, FARGATE_MEMORY
+from .catalog import AURORA_POSTGRESQL_CLASSES, CACHE_NODE_TYPES, FARGATE_MEMORY, WAF_MANAGED_RULE_GROUPS
 from .props import closest
 from .regions import OTHER_PARTITION_PREFIXES, REGION_AZS
 
@@ -266,10 +266,8 @@ def countries(codes: frozenset[str], service: str) -> Check:
 
 
 def waf_rule_group(value: Any) -> Optional[Problem]:
-    from ..waf_protection import MANAGED_RULE_GROUPS  # here, not at the top: waf_protection imports the profiles
-
-    if value in MANAGED_RULE_GROUPS:
+    if value in WAF_MANAGED_RULE_GROUPS:
         return None
-    return "a managed rule group WafProtection uses: " + ", ".join(MANAGED_RULE_GROUPS), _did_you_mean(
-        value, MANAGED_RULE_GROUPS, "name one of those"
+    return "a managed rule group WafProtection uses: " + ", ".join(WAF_MANAGED_RULE_GROUPS), _did_you_mean(
+        value, WAF_MANAGED_RULE_GROUPS, "name one of those"
     )

@@ -23,7 +23,7 @@ from aws_cdk import aws_backup as backup
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from ..readiness.rules._markers import EMPTIES_ON_DELETE
+from .markers import EMPTIES_ON_DELETE
 from .providers import drop_redundant_dependency
 
 __all__ = ["TEARDOWN_PROVIDER", "empty_vault_on_delete", "delete_validation_records_on_delete"]

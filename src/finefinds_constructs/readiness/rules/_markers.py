@@ -12,10 +12,10 @@ Any template may carry them, so a team's own resources can state the same facts 
 
 from __future__ import annotations
 
+from ..._internal.markers import DELEGATED_OUTSIDE_APP, EMPTIES_ON_DELETE
 from ..model import Resource, Templates, references
 
-DELEGATED_OUTSIDE_APP = "finefinds:delegated-outside-app"
-EMPTIES_ON_DELETE = "finefinds:empties-on-delete"
+__all__ = ["DELEGATED_OUTSIDE_APP", "EMPTIES_ON_DELETE", "emptied_on_delete", "is_custom_resource", "metadata"]
 
 
 def metadata(resource: Resource, key: str) -> object:
