@@ -9,6 +9,7 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -820,8 +821,6 @@ class FargateWebService(Construct):
                 "to put it behind CloudFront",
                 source=self.node.path,
             )
-        from aws_cdk import aws_cloudfront as cloudfront
-
         settings: dict[str, Any] = {
             "load_balancer": self.load_balancer,
             "protocol": cloudfront.OriginProtocolPolicy.HTTP_ONLY

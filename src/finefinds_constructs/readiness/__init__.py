@@ -86,15 +86,6 @@ def check(templates: Templates, rules: Sequence[Rule] = RULES) -> list[Violation
     return [v for rule in rules for v in rule.evaluate(templates)]
 
 
-def _construct_at(root: IConstruct, path: str) -> IConstruct | None:
-    node: IConstruct | None = root
-    for part in path.split("/"):
-        if node is None:
-            return None
-        node = node.node.try_find_child(part)
-    return node
-
-
 class AcknowledgementIndex:
     """Which rule ids are acknowledged where, read from the construct tree once per path.
 
@@ -128,11 +119,6 @@ class AcknowledgementIndex:
     def is_acknowledged(self, path: str | None, rule_id: str) -> bool:
         """Whether ``rule_id`` is acknowledged on the construct at ``path`` or one of its scopes."""
         return bool(path) and rule_id in self._acknowledged(path)  # type: ignore[arg-type]
-
-
-def is_acknowledged(root: IConstruct, path: str | None, rule_id: str) -> bool:
-    """Whether ``rule_id`` is acknowledged on the construct at ``path`` or one of its scopes."""
-    return AcknowledgementIndex(root).is_acknowledged(path, rule_id)
 
 
 class LibraryPlugin:
